@@ -1,0 +1,11 @@
+//! ewvm: a deterministic Ewasm (Ethereum-flavoured WebAssembly) smart-contract executor.
+//!
+//! Layers, each knowing only the ones below it:
+//! - [`wasm`]: the deterministic WebAssembly interpreter.
+//! - [`metering`]: gas metering injected at deployment, and the stack-height limiter.
+//! - [`state`]: the world state, its journal and the Merkle-Patricia state root.
+
+pub mod metering;
+pub mod state;
+pub mod wasm;
+pub mod wast;
