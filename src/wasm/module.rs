@@ -1,0 +1,379 @@
+//! Compiled modules: decode and validate with `wasmparser`, translate every body once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmparser::{
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TableInit,
+    TypeRef, ValidPayload, Validator, WasmFeatures,
+};
+
+use super::config::Engine;
+use super::error::CompileError;
+use super::ir::Op;
+use super::translate::{FuncTranslator, TranslatedFunc};
+use super::types::{ExternType, GlobalType, Limits, MemoryType, TableType, ValType};
+
+/// The WebAssembly 2.0 feature set without SIMD: everything else is rejected by the validator
+/// with a message naming the disabled proposal.
+pub(crate) fn features() -> WasmFeatures {
+    WasmFeatures::WASM1
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::MULTI_VALUE
+}
+
+/// A constant initialiser expression (extended-const is not enabled, so one instruction).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ConstExpr {
+    /// A number, as an untyped slot.
+    Value(u64),
+    /// The value of a global (index in the module's global space).
+    GlobalGet(u32),
+    /// A reference to a function (index in the module's function space).
+    RefFunc(u32),
+    /// A null reference.
+    RefNull,
+}
+
+impl ConstExpr {
+    fn parse(expr: &wasmparser::ConstExpr<'_>) -> Result<Self, CompileError> {
+        let mut reader = expr.get_operators_reader();
+        let op = reader.read()?;
+        Ok(match op {
+            Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
+            Operator::I64Const { value } => ConstExpr::Value(value as u64),
+            Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
+            Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+            Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+            Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+            Operator::RefNull { .. } => ConstExpr::RefNull,
+            other => {
+                return Err(CompileError::Invalid {
+                    message: format!("unsupported constant expression {other:?}"),
+                    offset: reader.original_position() as usize,
+                })
+            }
+        })
+    }
+}
+
+/// What an import asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub module: String,
+    pub name: String,
+    pub ty: ExternType,
+}
+
+/// Where an element or data segment goes.
+#[derive(Debug, Clone)]
+pub(crate) enum SegmentMode {
+    /// Copied at instantiation into table/memory `index` at `offset`, then dropped.
+    Active { index: u32, offset: ConstExpr },
+    /// Available to `table.init`/`memory.init`.
+    Passive,
+    /// Only declares `ref.func` targets; dropped at instantiation.
+    Declared,
+}
+
+/// An element segment.
+#[derive(Debug, Clone)]
+pub(crate) struct ElemSegment {
+    pub mode: SegmentMode,
+    pub items: Vec<ConstExpr>,
+}
+
+/// A data segment.
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Arc<[u8]>,
+}
+
+/// The kind and index of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportIndex {
+    Func(u32),
+    Table(u32),
+    Memory(u32),
+    Global(u32),
+}
+
+/// Everything compiled from one module.
+#[derive(Debug)]
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    /// Engine type id of each entry of the type section.
+    pub types: Vec<u32>,
+    pub imports: Vec<Import>,
+    /// Engine type id of every function in the function index space (imports first).
+    pub func_types: Vec<u32>,
+    pub num_imported_funcs: u32,
+    /// Translated bodies of the defined functions.
+    pub funcs: Vec<TranslatedFunc>,
+    /// Types of all tables (imports first), and initialisers of the defined ones.
+    pub tables: Vec<TableType>,
+    pub table_inits: Vec<ConstExpr>,
+    pub memories: Vec<MemoryType>,
+    /// Types of all globals (imports first), and initialisers of the defined ones.
+    pub globals: Vec<GlobalType>,
+    pub global_inits: Vec<ConstExpr>,
+    pub exports: BTreeMap<String, ExportIndex>,
+    /// Exports in declaration order.
+    pub export_order: Vec<String>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    /// The internal code of all defined functions.
+    pub code: Vec<Op>,
+}
+
+/// A validated and translated module: compile once, instantiate many times.
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+fn limits(initial: u64, maximum: Option<u64>) -> Limits {
+    // Validation bounds 32-bit memories and tables to u32 ranges.
+    Limits {
+        min: initial as u32,
+        max: maximum.map(|m| m as u32),
+    }
+}
+
+fn table_type(t: &wasmparser::TableType) -> TableType {
+    TableType {
+        element: ValType::from_parser(wasmparser::ValType::Ref(t.element_type)),
+        limits: limits(t.initial, t.maximum),
+    }
+}
+
+fn global_type(t: &wasmparser::GlobalType) -> GlobalType {
+    GlobalType {
+        content: ValType::from_parser(t.content_type),
+        mutable: t.mutable,
+    }
+}
+
+impl Module {
+    /// Decodes, validates and translates a binary module.
+    ///
+    /// # Errors
+    /// [`CompileError::Invalid`] when the bytes are malformed or invalid, or use a feature
+    /// outside WebAssembly 2.0 without SIMD (the message names the feature).
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, CompileError> {
+        let mut validator = Validator::new_with_features(features());
+        let mut m = ModuleInner {
+            engine: engine.clone(),
+            types: Vec::new(),
+            imports: Vec::new(),
+            func_types: Vec::new(),
+            num_imported_funcs: 0,
+            funcs: Vec::new(),
+            tables: Vec::new(),
+            table_inits: Vec::new(),
+            memories: Vec::new(),
+            globals: Vec::new(),
+            global_inits: Vec::new(),
+            exports: BTreeMap::new(),
+            export_order: Vec::new(),
+            start: None,
+            elems: Vec::new(),
+            datas: Vec::new(),
+            code: Vec::new(),
+        };
+        let mut allocs = Default::default();
+        let mut translator = FuncTranslator::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload = payload?;
+            if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
+                let func_validator = to_validate.into_validator(allocs);
+                let index = m.num_imported_funcs as usize + m.funcs.len();
+                let (translated, reuse) =
+                    translator.translate(&m, m.func_types[index], func_validator, &body)?;
+                allocs = reuse;
+                m.funcs.push(translated);
+                m.code.extend_from_slice(translator.code());
+                continue;
+            }
+            m.read_section(engine, payload)?;
+        }
+        Ok(Module { inner: Arc::new(m) })
+    }
+
+    /// Parses the text format (or passes binary through) and compiles the result.
+    ///
+    /// # Errors
+    /// [`CompileError::Text`] for text that does not parse, otherwise as [`Module::new`].
+    pub fn from_wat(engine: &Engine, source: impl AsRef<[u8]>) -> Result<Module, CompileError> {
+        let bytes = wat::parse_bytes(source.as_ref()).map_err(|e| CompileError::Text(e.to_string()))?;
+        Module::new(engine, &bytes)
+    }
+
+    /// The imports as `(module, field, type)` in declaration order.
+    pub fn imports(&self) -> impl Iterator<Item = (&str, &str, &ExternType)> {
+        self.inner
+            .imports
+            .iter()
+            .map(|i| (i.module.as_str(), i.name.as_str(), &i.ty))
+    }
+
+    /// The export names in declaration order.
+    pub fn export_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.export_order.iter().map(String::as_str)
+    }
+
+    /// The engine this module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+}
+
+impl ModuleInner {
+    /// Records the module-level content of a (validated) section.
+    fn read_section(&mut self, engine: &Engine, payload: Payload<'_>) -> Result<(), CompileError> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    let ty = ty?;
+                    let ft = super::types::FuncType::new(
+                        ty.params().iter().map(|t| ValType::from_parser(*t)),
+                        ty.results().iter().map(|t| ValType::from_parser(*t)),
+                    );
+                    self.types.push(engine.intern(&ft));
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let ty = match import.ty {
+                        TypeRef::Func(idx) | TypeRef::FuncExact(idx) => {
+                            let id = self.types[idx as usize];
+                            self.func_types.push(id);
+                            self.num_imported_funcs += 1;
+                            ExternType::Func((*engine.func_type(id)).clone())
+                        }
+                        TypeRef::Table(t) => {
+                            self.tables.push(table_type(&t));
+                            ExternType::Table(table_type(&t))
+                        }
+                        TypeRef::Memory(t) => {
+                            let ty = MemoryType {
+                                limits: limits(t.initial, t.maximum),
+                            };
+                            self.memories.push(ty);
+                            ExternType::Memory(ty)
+                        }
+                        TypeRef::Global(t) => {
+                            self.globals.push(global_type(&t));
+                            ExternType::Global(global_type(&t))
+                        }
+                        TypeRef::Tag(_) => unreachable!("exceptions are disabled in validation"),
+                    };
+                    self.imports.push(Import {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        ty,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for idx in reader {
+                    self.func_types.push(self.types[idx? as usize]);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table?;
+                    self.tables.push(table_type(&table.ty));
+                    self.table_inits.push(match table.init {
+                        TableInit::RefNull => ConstExpr::RefNull,
+                        TableInit::Expr(e) => ConstExpr::parse(&e)?,
+                    });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for mem in reader {
+                    let mem = mem?;
+                    self.memories.push(MemoryType {
+                        limits: limits(mem.initial, mem.maximum),
+                    });
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let global = global?;
+                    self.globals.push(global_type(&global.ty));
+                    self.global_inits.push(ConstExpr::parse(&global.init_expr)?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export?;
+                    let index = match export.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => ExportIndex::Func(export.index),
+                        ExternalKind::Table => ExportIndex::Table(export.index),
+                        ExternalKind::Memory => ExportIndex::Memory(export.index),
+                        ExternalKind::Global => ExportIndex::Global(export.index),
+                        ExternalKind::Tag => unreachable!("exceptions are disabled in validation"),
+                    };
+                    self.exports.insert(export.name.to_string(), index);
+                    self.export_order.push(export.name.to_string());
+                }
+            }
+            Payload::StartSection { func, .. } => self.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for elem in reader {
+                    let elem = elem?;
+                    let mode = match elem.kind {
+                        ElementKind::Passive => SegmentMode::Passive,
+                        ElementKind::Declared => SegmentMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: ConstExpr::parse(&offset_expr)?,
+                        },
+                    };
+                    let items = match elem.items {
+                        ElementItems::Functions(funcs) => funcs
+                            .into_iter()
+                            .map(|f| f.map(ConstExpr::RefFunc).map_err(CompileError::from))
+                            .collect::<Result<_, _>>()?,
+                        ElementItems::Expressions(_, exprs) => exprs
+                            .into_iter()
+                            .map(|e| ConstExpr::parse(&e?))
+                            .collect::<Result<_, _>>()?,
+                    };
+                    self.elems.push(ElemSegment { mode, items });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data?;
+                    let mode = match data.kind {
+                        DataKind::Passive => SegmentMode::Passive,
+                        DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: ConstExpr::parse(&offset_expr)?,
+                        },
+                    };
+                    self.datas.push(DataSegment {
+                        mode,
+                        bytes: data.data.into(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
