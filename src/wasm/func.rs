@@ -82,6 +82,21 @@ impl<'a, T> Caller<'a, T> {
         &mut self.store.data
     }
 
+    /// Gas left in the store.
+    pub fn gas(&self) -> u64 {
+        self.store.gas
+    }
+
+    /// Sets the gas left in the store.
+    pub fn set_gas(&mut self, gas: u64) {
+        self.store.gas = gas;
+    }
+
+    /// Charges `amount` gas, trapping with `OutOfGas` (counter unchanged) when less is left.
+    pub fn consume_gas(&mut self, amount: u64) -> Result<(), Trap> {
+        self.store.consume_gas(amount).map_err(Trap::from)
+    }
+
     /// The whole store, e.g. to call back into WebAssembly.
     pub fn store_mut(&mut self) -> &mut Store<T> {
         self.store

@@ -116,6 +116,8 @@ pub struct Store<T> {
     pub(crate) instances: Vec<InstanceEntity>,
     /// Value stack reused across calls (taken while a call runs).
     pub(crate) stack: Vec<u64>,
+    /// Gas left for metered code and for host functions that charge gas.
+    pub(crate) gas: u64,
 }
 
 impl<T> Store<T> {
@@ -130,6 +132,29 @@ impl<T> Store<T> {
             globals: Vec::new(),
             instances: Vec::new(),
             stack: Vec::new(),
+            gas: u64::MAX,
+        }
+    }
+
+    /// Gas left (`u64::MAX` until [`Store::set_gas`] is called).
+    pub fn gas(&self) -> u64 {
+        self.gas
+    }
+
+    /// Sets the gas left.
+    pub fn set_gas(&mut self, gas: u64) {
+        self.gas = gas;
+    }
+
+    /// Charges `amount` gas; when less is left, traps with [`TrapCode::OutOfGas`] and leaves the
+    /// counter unchanged.
+    pub fn consume_gas(&mut self, amount: u64) -> Result<(), TrapCode> {
+        match self.gas.checked_sub(amount) {
+            Some(left) => {
+                self.gas = left;
+                Ok(())
+            }
+            None => Err(TrapCode::OutOfGas),
         }
     }
 
