@@ -188,7 +188,9 @@ impl Module {
         };
         let mut allocs = Default::default();
         let mut translator = FuncTranslator::default();
-        for payload in Parser::new(0).parse_all(bytes) {
+        let mut parser = Parser::new(0);
+        parser.set_features(features());
+        for payload in parser.parse_all(bytes) {
             let payload = payload?;
             if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
                 let func_validator = to_validate.into_validator(allocs);
