@@ -13,9 +13,9 @@ use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastArg, WastDirective, WastExecute, WastInvoke, WastRet};
 
 use crate::wasm::{
-    Config, Engine, Error, Extern, ExternRef, FuncType, Global, GlobalType, HostModule,
-    InstantiationError, Instance, Limits, Linker, Memory, MemoryType, Module, Store, Table,
-    TableType, Trap, TrapCode, Val, ValType,
+    Config, Engine, Error, Extern, ExternRef, FuncType, Global, GlobalType, HostModule, Instance,
+    InstantiationError, Limits, Linker, Memory, MemoryType, Module, Store, Table, TableType, Trap,
+    TrapCode, Val, ValType,
 };
 
 /// The outcome of one script.
@@ -65,7 +65,9 @@ pub fn run_script(name: &str, source: &str) -> Result<WastReport, WastError> {
             Ok(()) => report.passed += 1,
             Err(msg) => {
                 report.failed += 1;
-                report.failures.push(format!("{name}:{}:{}: {msg}", line + 1, col + 1));
+                report
+                    .failures
+                    .push(format!("{name}:{}:{}: {msg}", line + 1, col + 1));
             }
         }
     }
@@ -107,7 +109,9 @@ impl Runner {
                 .get(id.name())
                 .copied()
                 .ok_or_else(|| format!("unknown module ${}", id.name())),
-            None => self.current.ok_or_else(|| "no module instantiated".to_string()),
+            None => self
+                .current
+                .ok_or_else(|| "no module instantiated".to_string()),
         }
     }
 
@@ -140,9 +144,15 @@ impl Runner {
                 }
                 Ok(())
             }
-            WastDirective::ModuleInstance { instance, module, .. } => {
+            WastDirective::ModuleInstance {
+                instance, module, ..
+            } => {
                 let name = module.ok_or("module instance without a definition")?.name();
-                let def = self.definitions.get(name).cloned().ok_or("unknown module definition")?;
+                let def = self
+                    .definitions
+                    .get(name)
+                    .cloned()
+                    .ok_or("unknown module definition")?;
                 let inst = self.instantiate(&def).map_err(|e| e.to_string())?;
                 self.current = Some(inst);
                 if let Some(id) = instance {
@@ -155,9 +165,13 @@ impl Runner {
                 self.linker.define_instance(&self.store, name, instance);
                 Ok(())
             }
-            WastDirective::Invoke(invoke) => self.invoke(&invoke).map(|_| ()).map_err(|e| e.to_string()),
+            WastDirective::Invoke(invoke) => {
+                self.invoke(&invoke).map(|_| ()).map_err(|e| e.to_string())
+            }
             WastDirective::AssertReturn { exec, results, .. } => {
-                let got = self.execute(exec).map_err(|e| format!("unexpected error: {e}"))?;
+                let got = self
+                    .execute(exec)
+                    .map_err(|e| format!("unexpected error: {e}"))?;
                 if got.len() != results.len() {
                     return Err(format!("expected {} results, got {got:?}", results.len()));
                 }
@@ -175,15 +189,27 @@ impl Runner {
             },
             WastDirective::AssertExhaustion { call, message, .. } => match self.invoke(&call) {
                 Ok(values) => Err(format!("expected exhaustion, got {values:?}")),
-                Err(ExecError::Trap(trap)) if trap.code() == Some(TrapCode::CallStackExhausted) => Ok(()),
+                Err(ExecError::Trap(trap)) if trap.code() == Some(TrapCode::CallStackExhausted) => {
+                    Ok(())
+                }
                 Err(e) => Err(format!("expected \"{message}\", got {e}")),
             },
-            WastDirective::AssertInvalid { mut module, message, .. }
-            | WastDirective::AssertMalformed { mut module, message, .. } => match self.compile(&mut module) {
+            WastDirective::AssertInvalid {
+                mut module,
+                message,
+                ..
+            }
+            | WastDirective::AssertMalformed {
+                mut module,
+                message,
+                ..
+            } => match self.compile(&mut module) {
                 Ok(_) => Err(format!("module compiled, expected failure \"{message}\"")),
                 Err(_) => Ok(()),
             },
-            WastDirective::AssertUnlinkable { module, message, .. } => {
+            WastDirective::AssertUnlinkable {
+                module, message, ..
+            } => {
                 let compiled = self.compile(&mut QuoteWat::Wat(module))?;
                 match self.instantiate(&compiled) {
                     Err(InstantiationError::Link(_)) => Ok(()),
@@ -199,7 +225,9 @@ impl Runner {
         match exec {
             WastExecute::Invoke(invoke) => self.invoke(&invoke),
             WastExecute::Wat(module) => {
-                let compiled = self.compile(&mut QuoteWat::Wat(module)).map_err(ExecError::Other)?;
+                let compiled = self
+                    .compile(&mut QuoteWat::Wat(module))
+                    .map_err(ExecError::Other)?;
                 match self.instantiate(&compiled) {
                     Ok(_) => Ok(Vec::new()),
                     Err(InstantiationError::Trap(trap)) => Err(ExecError::Trap(trap)),
@@ -221,7 +249,11 @@ impl Runner {
         let func = instance
             .get_func(&self.store, invoke.name)
             .ok_or_else(|| ExecError::Other(format!("no function export \"{}\"", invoke.name)))?;
-        let args = invoke.args.iter().map(arg_value).collect::<Result<Vec<_>, _>>()?;
+        let args = invoke
+            .args
+            .iter()
+            .map(arg_value)
+            .collect::<Result<Vec<_>, _>>()?;
         let ty = func.ty(&self.store);
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
         match func.call(&mut self.store, &args, &mut results) {
@@ -262,7 +294,9 @@ fn is_func_heap(ty: &HeapType<'_>) -> bool {
 
 fn arg_value(arg: &WastArg<'_>) -> Result<Val, ExecError> {
     let WastArg::Core(arg) = arg else {
-        return Err(ExecError::Other("component arguments are not supported".into()));
+        return Err(ExecError::Other(
+            "component arguments are not supported".into(),
+        ));
     };
     Ok(match arg {
         WastArgCore::I32(v) => Val::I32(*v),
@@ -332,19 +366,28 @@ fn define_spectest(store: &mut Store<()>, linker: &mut Linker<()>) {
         ("global_f64", ValType::F64, Val::F64(666.6f64.to_bits())),
     ];
     for (name, content, value) in globals {
-        let ty = GlobalType { content, mutable: false };
+        let ty = GlobalType {
+            content,
+            mutable: false,
+        };
         let global = Global::new(store, ty, value);
         linker.define("spectest", name, Extern::Global(global));
     }
     let table_ty = TableType {
         element: ValType::FuncRef,
-        limits: Limits { min: 10, max: Some(20) },
+        limits: Limits {
+            min: 10,
+            max: Some(20),
+        },
     };
     if let Ok(table) = Table::new(store, table_ty, Val::FuncRef(None)) {
         linker.define("spectest", "table", Extern::Table(table));
     }
     let memory_ty = MemoryType {
-        limits: Limits { min: 1, max: Some(2) },
+        limits: Limits {
+            min: 1,
+            max: Some(2),
+        },
     };
     if let Ok(memory) = Memory::new(store, memory_ty) {
         linker.define("spectest", "memory", Extern::Memory(memory));

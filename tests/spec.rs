@@ -29,6 +29,9 @@ fn spec_suite_v2() {
         println!("FAILED {f}");
     }
     println!("spec suite: {files} files, {passed} passed, {failed} failed");
-    assert_eq!(files, 90, "expected the 90 files of the WebAssembly 2.0 suite");
+    assert_eq!(
+        files, 90,
+        "expected the 90 files of the WebAssembly 2.0 suite"
+    );
     assert_eq!(failed, 0, "{failed} spec directives failed");
 }

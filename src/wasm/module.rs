@@ -212,7 +212,8 @@ impl Module {
     /// # Errors
     /// [`CompileError::Text`] for text that does not parse, otherwise as [`Module::new`].
     pub fn from_wat(engine: &Engine, source: impl AsRef<[u8]>) -> Result<Module, CompileError> {
-        let bytes = wat::parse_bytes(source.as_ref()).map_err(|e| CompileError::Text(e.to_string()))?;
+        let bytes =
+            wat::parse_bytes(source.as_ref()).map_err(|e| CompileError::Text(e.to_string()))?;
         Module::new(engine, &bytes)
     }
 
@@ -317,7 +318,9 @@ impl ModuleInner {
                 for export in reader {
                     let export = export?;
                     let index = match export.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportIndex::Func(export.index),
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            ExportIndex::Func(export.index)
+                        }
                         ExternalKind::Table => ExportIndex::Table(export.index),
                         ExternalKind::Memory => ExportIndex::Memory(export.index),
                         ExternalKind::Global => ExportIndex::Global(export.index),

@@ -205,10 +205,22 @@ mod tests {
 
     #[test]
     fn trunc_bounds() {
-        assert_eq!(trunc_checked(-2147483648.0f32, I32_S.0, I32_S.1), Ok(-2147483648.0));
-        assert_eq!(trunc_checked(2147483648.0f32, I32_S.0, I32_S.1), Err(TrapCode::IntegerOverflow));
+        assert_eq!(
+            trunc_checked(-2147483648.0f32, I32_S.0, I32_S.1),
+            Ok(-2147483648.0)
+        );
+        assert_eq!(
+            trunc_checked(2147483648.0f32, I32_S.0, I32_S.1),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(trunc_checked(-0.9f64, I32_U.0, I32_U.1), Ok(-0.0));
-        assert_eq!(trunc_checked(f64::NAN, I64_S.0, I64_S.1), Err(TrapCode::InvalidConversionToInteger));
-        assert_eq!(trunc_checked(-9223372036854775808.0f64, I64_S.0, I64_S.1), Ok(-9223372036854775808.0));
+        assert_eq!(
+            trunc_checked(f64::NAN, I64_S.0, I64_S.1),
+            Err(TrapCode::InvalidConversionToInteger)
+        );
+        assert_eq!(
+            trunc_checked(-9223372036854775808.0f64, I64_S.0, I64_S.1),
+            Ok(-9223372036854775808.0)
+        );
     }
 }
