@@ -238,7 +238,8 @@ fn run<T>(
                         let f = store.instances[callee_inst as usize].module.inner.funcs
                             [index as usize];
                         let new_fp = sp - f.params as usize;
-                        if frames.len() >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                        if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len()
+                        {
                             trap!(TrapCode::CallStackExhausted);
                         }
                         frames.push(Frame {
@@ -340,7 +341,7 @@ fn run<T>(
                 Op::CallInternal(i) => {
                     let f = module.funcs[i as usize];
                     let new_fp = sp - f.params as usize;
-                    if frames.len() >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                    if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len() {
                         trap!(TrapCode::CallStackExhausted);
                     }
                     frames.push(Frame {
