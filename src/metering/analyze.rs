@@ -82,7 +82,7 @@ impl ModuleInfo {
                         {
                             return Err(MeteringError::FloatType {
                                 place: "function type",
-                                offset: offset as u64,
+                                offset,
                             });
                         }
                         self.types.push(func);
@@ -129,7 +129,7 @@ impl ModuleInfo {
                     if floats_forbidden && is_float_type(global.ty.content_type) {
                         return Err(MeteringError::FloatType {
                             place: "global",
-                            offset: offset as u64,
+                            offset,
                         });
                     }
                     self.mark_ref_funcs(&global.init_expr)?;
@@ -177,7 +177,7 @@ impl ModuleInfo {
         let mut locals = body.get_locals_reader()?;
         let mut declared: u32 = 0;
         for _ in 0..locals.get_count() {
-            let offset = locals.original_position() as u64;
+            let offset = locals.original_position();
             let (count, ty) = locals.read()?;
             fv.define_locals(offset, count, ty)?;
             if floats_forbidden && is_float_type(ty) {
@@ -193,12 +193,12 @@ impl ModuleInfo {
         let mut ops = body.get_operators_reader()?;
         while !ops.eof() {
             let (op, offset) = ops.read_with_offset()?;
-            fv.op(offset as u64, &op)?;
+            fv.op(offset, &op)?;
             max_height = max_height.max(fv.operand_stack_height());
             if floats_forbidden && is_float_op(&op) {
                 return Err(MeteringError::FloatInstruction {
                     instruction: instruction_name(&op),
-                    offset: offset as u64,
+                    offset,
                 });
             }
             if let Some(rules) = rules {
@@ -207,7 +207,7 @@ impl ModuleInfo {
                 {
                     return Err(MeteringError::ForbiddenInstruction {
                         instruction: instruction_name(&op),
-                        offset: offset as u64,
+                        offset,
                     });
                 }
             }
