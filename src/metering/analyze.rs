@@ -6,7 +6,7 @@ use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
 use wasmparser::{
     ConstExpr, ElementItems, ExternalKind, FuncType, FuncValidatorAllocations, FunctionBody,
-    Operator, Parser, Payload, TypeRef, ValType, ValidPayload, Validator, WasmModuleResources,
+    Operator, Payload, TypeRef, ValType, ValidPayload, Validator, WasmModuleResources,
 };
 
 /// The module name of the gas import.
@@ -48,7 +48,7 @@ impl ModuleInfo {
         let floats_forbidden = rules.is_some_and(|r| !r.allows_floats());
         let mut validator = Validator::new_with_features(FEATURES);
         let mut allocs = FuncValidatorAllocations::default();
-        for payload in Parser::new(0).parse_all(bytes) {
+        for payload in super::parser().parse_all(bytes) {
             let payload = payload?;
             if let ValidPayload::Func(func, body) = validator.payload(&payload)? {
                 let mut fv = func.into_validator(core::mem::take(&mut allocs));

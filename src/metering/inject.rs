@@ -13,7 +13,7 @@ use wasm_encoder::{
 };
 use wasmparser::{
     CodeSectionReader, CustomSectionReader, FunctionBody, FunctionSectionReader,
-    ImportSectionReader, Operator, Parser, TypeSectionReader,
+    ImportSectionReader, Operator, TypeSectionReader,
 };
 
 /// What the gas pass produced.
@@ -67,7 +67,7 @@ pub(crate) fn inject_gas(
         regions: 0,
     };
     let mut module = Module::new();
-    injector.parse_core_module(&mut module, Parser::new(0), bytes)?;
+    injector.parse_core_module(&mut module, super::parser(), bytes)?;
     Ok(GasOutput {
         bytes: module.finish(),
         layout: Layout {

@@ -103,6 +103,13 @@ pub use rules::{CostRules, EwasmRules, PermissiveRules};
 /// The Wasm features accepted: Wasm 2.0 without SIMD (the interpreter's feature set).
 pub const FEATURES: WasmFeatures = WasmFeatures::WASM2.difference(WasmFeatures::SIMD);
 
+/// A parser that decodes exactly [`FEATURES`] (e.g. a memory index in a memarg is malformed).
+fn parser() -> wasmparser::Parser {
+    let mut parser = wasmparser::Parser::new(0);
+    parser.set_features(FEATURES);
+    parser
+}
+
 /// Default stack-height limit, in value slots (pwasm-utils CLI default).
 pub const DEFAULT_STACK_LIMIT: u32 = 1024;
 

@@ -11,7 +11,7 @@ use wasm_encoder::{
 };
 use wasmparser::{
     CodeSectionReader, CustomSectionReader, ElementItems, ExternalKind, FunctionBody,
-    FunctionSectionReader, GlobalSectionReader, Operator, Parser,
+    FunctionSectionReader, GlobalSectionReader, Operator,
 };
 
 /// What the limiter produced.
@@ -72,7 +72,7 @@ pub(crate) fn limit_stack(
         global_done: false,
     };
     let mut module = Module::new();
-    limiter.parse_core_module(&mut module, Parser::new(0), bytes)?;
+    limiter.parse_core_module(&mut module, super::parser(), bytes)?;
     Ok(Some(LimitOutput {
         bytes: module.finish(),
         thunks: limiter.thunks.len() as u32,
