@@ -3,7 +3,8 @@
 //! Golden files: `tests/fixtures/metering/in/NAME.wat` is injected and the output, printed by
 //! `wasmprinter`, must equal `out/NAME.wat`; run with `EWVM_BLESS=1` to rewrite the expectations.
 //! A `;; config:` line in the input picks the config: `no-stack-limit`, `stack-limit N`,
-//! `rules permissive` (default: `Config::default()`).
+//! `rules permissive` (default: `Config::default()`). Outputs are also checked with wabt's
+//! `wasm-validate` when it is installed.
 
 use ewvm::metering::{
     inject, instrument, recognize, Config, CostRules, EwasmRules, HelperKind, MeteringError,
@@ -109,12 +110,30 @@ fn first_difference(got: &str, expected: &str) -> String {
     )
 }
 
+/// Validates `bytes` with wabt's `wasm-validate` if it is installed (`None` if it is not).
+fn wabt_validate(name: &str, bytes: &[u8]) -> Option<Result<(), String>> {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("metering-{name}.wasm"));
+    fs::write(&path, bytes).expect("write temporary module");
+    let output = std::process::Command::new("wasm-validate")
+        .arg(&path)
+        .output()
+        .ok()?;
+    Some(match output.status.success() {
+        true => Ok(()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    })
+}
+
 #[test]
 fn metering_golden_files() {
     let bless = std::env::var_os("EWVM_BLESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
     for (name, source) in inputs() {
-        let got = print(&meter(&wasm(&source), &fixture_config(&source)));
+        let bytes = meter(&wasm(&source), &fixture_config(&source));
+        if let Some(Err(e)) = wabt_validate(&name, &bytes) {
+            failures.push(format!("{name}: wasm-validate rejects the output: {e}"));
+        }
+        let got = print(&bytes);
         let path = fixtures().join("out").join(format!("{name}.wat"));
         if bless {
             fs::write(&path, &got).expect("write expectation");

@@ -1,7 +1,7 @@
 //! One validating walk over a module that collects what both rewriting passes need.
 
 use super::error::MeteringError;
-use super::helpers::{recognize_body, Helper, HelperKind, Layout};
+use super::helpers::{recognize_body, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
 use wasmparser::{
@@ -291,16 +291,4 @@ impl ModuleInfo {
         }
         Ok(needed)
     }
-}
-
-/// The helpers of `needed`, numbered from `first`.
-pub(crate) fn number_helpers(first: u32, needed: &[(HelperKind, u64)]) -> Vec<Helper> {
-    (first..)
-        .zip(needed)
-        .map(|(func, &(kind, gas_per_unit))| Helper {
-            func,
-            kind,
-            gas_per_unit,
-        })
-        .collect()
 }

@@ -96,6 +96,18 @@ pub struct Helper {
 }
 
 impl Helper {
+    /// The helpers for `needed` `(kind, gas_per_unit)` pairs, numbered from function index `first`.
+    pub(crate) fn numbered(first: u32, needed: &[(HelperKind, u64)]) -> Vec<Self> {
+        (first..)
+            .zip(needed)
+            .map(|(func, &(kind, gas_per_unit))| Self {
+                func,
+                kind,
+                gas_per_unit,
+            })
+            .collect()
+    }
+
     /// The exact gas one call charges for the `i32` operand `n` (read as unsigned); never above `i64::MAX`.
     pub fn charge(&self, n: u32) -> u64 {
         // `check_cost` bounds the product for every u32 operand before a helper is built or recognised.

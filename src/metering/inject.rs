@@ -1,6 +1,6 @@
 //! The gas pass: adds `ethereum.useGas`, a charge at the head of every region, and the helpers.
 
-use super::analyze::{number_helpers, ModuleInfo, USE_GAS_MODULE, USE_GAS_NAME};
+use super::analyze::{ModuleInfo, USE_GAS_MODULE, USE_GAS_NAME};
 use super::blocks::metered_blocks;
 use super::error::MeteringError;
 use super::helpers::{Helper, HelperKind, Layout};
@@ -61,7 +61,7 @@ pub(crate) fn inject_gas(
         rules,
         use_gas: info.func_imports,
         use_gas_type,
-        helpers: number_helpers(first_helper, &needed),
+        helpers: Helper::numbered(first_helper, &needed),
         types_done: false,
         import_done: false,
         regions: 0,
@@ -183,7 +183,7 @@ impl Reencode for GasInjector<'_> {
                 f.instructions()
                     .i64_const(block.cost.into())
                     .call(self.use_gas);
-                self.regions += 1;
+                self.regions = self.regions.saturating_add(1);
             }
             let helper = HelperKind::for_op(&op).and_then(|kind| self.helper_for(kind));
             if let Some(helper) = helper {

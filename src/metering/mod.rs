@@ -22,7 +22,7 @@
 //!   testnet: 1 gas per instruction; floats forbidden (every `f32`/`f64` instruction, float loads,
 //!   stores, conversions and reinterprets, typed `select`/block types naming a float, and float
 //!   types in function signatures, locals and globals), each reported with its offset.
-//! - Regions (metered.md §3.2): the function body and every `block`/`loop`/`if`/`else` open a
+//! - Regions (metering.md §3.2): the function body and every `block`/`loop`/`if`/`else` open a
 //!   region of initial cost 1 (so every region, even an empty one, costs at least 1), closed by
 //!   `end`/`else`. Every other instruction, including the opener itself (charged to the enclosing
 //!   region), `br*`, `return` and `call*`, adds its cost to the innermost open region. Branches do
@@ -61,7 +61,7 @@
 //! thunk appended after all functions (`local.get` of each parameter, the checked call, `end`) and
 //! every such reference is redirected to the thunk, so entries from the host, `call_indirect` and
 //! the start function are counted too. The limiter adds nothing to a module where no function has
-//! a stack cost. `LIMIT + c` must fit in a `u32`. After a trap the global is not restored; each call
+//! a stack cost. Thunks are metered like any other function. `LIMIT + c` must fit in a `u32`. After a trap the global is not restored; each call
 //! into a contract uses a fresh instance.
 //!
 //! # Contract with the interpreter (fused metering)
