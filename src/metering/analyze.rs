@@ -5,8 +5,9 @@ use super::helpers::{recognize_body, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
 use wasmparser::{
-    ConstExpr, ElementItems, ExternalKind, FuncType, FuncValidatorAllocations, FunctionBody,
-    Operator, Payload, TypeRef, ValType, ValidPayload, Validator, WasmModuleResources,
+    CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncType, FuncValidatorAllocations,
+    FunctionBody, Operator, Payload, TypeRef, ValType, ValidPayload, Validator,
+    WasmModuleResources,
 };
 
 /// The module name of the gas import.
@@ -72,7 +73,13 @@ impl ModuleInfo {
                 for group in reader.into_iter_with_offsets() {
                     let (offset, group) = group?;
                     for ty in group.into_types() {
-                        let func = ty.unwrap_func().clone();
+                        // Validation with `FEATURES` (no GC) admits function types only.
+                        let CompositeInnerType::Func(func) = ty.composite_type.inner else {
+                            return Err(MeteringError::Malformed {
+                                reason: "non-function type",
+                                offset,
+                            });
+                        };
                         if floats_forbidden
                             && func
                                 .params()

@@ -61,8 +61,8 @@
 //! thunk appended after all functions (`local.get` of each parameter, the checked call, `end`) and
 //! every such reference is redirected to the thunk, so entries from the host, `call_indirect` and
 //! the start function are counted too. The limiter adds nothing to a module where no function has
-//! a stack cost. Thunks are metered like any other function. `LIMIT + c` must fit in a `u32`. After a trap the global is not restored; each call
-//! into a contract uses a fresh instance.
+//! a stack cost. Thunks are metered like any other function. `LIMIT + c` must fit in a `u32`.
+//! After a trap the global is not restored; each call into a contract uses a fresh instance.
 //!
 //! # Contract with the interpreter (fused metering)
 //! [`recognize`] finds, in any module, the [`Layout`]: the function index of an `ethereum.useGas`
@@ -71,15 +71,21 @@
 //! per-unit cost), so a module from any source can be fused soundly: a function that merely looks
 //! similar is not a helper and runs literally. [`instrument`] returns the same layout directly.
 //! An engine that binds `useGas` to its own gas counter may then execute, with bit-identical gas
-//! and trap points:
-//! - `i64.const N; call $useGas` (N ≥ 0) as "charge N";
-//! - `call $h` for a helper `h` with the `i32` operand `n` on top of the stack (read as unsigned)
-//!   as "charge [`Helper::charge`]`(n)`" — which is `n · gas_per_unit` pages for
-//!   [`HelperKind::MemoryGrow`], `⌈n / 32⌉ · gas_per_unit` for [`HelperKind::MemoryWords`] and
-//!   `n · gas_per_unit` for [`HelperKind::TableElements`], at most `i64::MAX` — followed, for
-//!   `MemoryGrow`, by `memory.grow 0` on `n` (result pushed), and for the others by leaving `n` on
-//!   the stack unchanged. The charge happens before the grow or bulk operation, even if that then
-//!   fails or traps.
+//! used and trap points:
+//! - `i64.const N; call $useGas` as "charge N". [`inject`] emits only this form outside helpers,
+//!   with `1 ≤ N ≤ u32::MAX`, at the start of each region.
+//! - `call $h` for a helper `h`, with the `i32` operand `n` on top of the stack (read as unsigned),
+//!   as "charge [`Helper::charge`]`(n)`", which is at most `i64::MAX`:
+//!   `n · gas_per_unit` for [`HelperKind::MemoryGrow`] (n pages), `⌈n / 32⌉ · gas_per_unit` for
+//!   [`HelperKind::MemoryWords`] and `n · gas_per_unit` for [`HelperKind::TableElements`]. Then,
+//!   for `MemoryGrow`, `memory.grow 0` on `n` (its result is the call's result); for the others,
+//!   `n` stays on the stack unchanged. The charge comes first, even if the grow then fails or the
+//!   bulk operation that follows traps.
+//! - Anything else that reaches `useGas` (a helper run literally, e.g. through `call_indirect` in
+//!   a foreign module) charges its argument as the host function would.
+//!
+//! [`inject`] never adds a helper or `useGas` to a table or export, so in its output every helper
+//! and charge is reached by a direct `call`.
 
 mod analyze;
 mod blocks;
