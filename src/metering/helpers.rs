@@ -2,6 +2,7 @@
 
 use super::error::MeteringError;
 use super::rules::CostRules;
+use crate::wasm::{GasCharge, GasFusion, GasHelper};
 use wasm_encoder::Function;
 use wasmparser::{FuncType, FunctionBody, Operator, ValType};
 
@@ -128,6 +129,25 @@ impl Layout {
     /// The helper with function index `func`, if any.
     pub fn helper(&self, func: u32) -> Option<&Helper> {
         self.helpers.iter().find(|h| h.func == func)
+    }
+
+    /// The interpreter's fusion table for this layout, for [`crate::wasm::Module::new_with_gas`]:
+    /// `useGas` becomes the store's gas counter and each helper a native charge.
+    pub fn fusion(&self) -> GasFusion {
+        let helpers = self.helpers.iter().map(|h| GasHelper {
+            func: h.func,
+            charge: match h.kind {
+                HelperKind::MemoryGrow | HelperKind::TableElements => {
+                    GasCharge::PerUnit(h.gas_per_unit)
+                }
+                HelperKind::MemoryWords => GasCharge::PerWord32(h.gas_per_unit),
+            },
+            grow_memory: h.kind == HelperKind::MemoryGrow,
+        });
+        GasFusion {
+            charge_import: self.use_gas,
+            helpers: helpers.collect(),
+        }
     }
 }
 

@@ -61,6 +61,14 @@ pub enum Op {
         table: u32,
     },
 
+    // Fused gas metering (see `super::gas`).
+    /// Charges a constant amount of gas.
+    ConsumeGas(u64),
+    /// Charges `n · k` gas for the i32 `n` on top of the stack, leaving it there.
+    ChargePerUnit(u64),
+    /// Charges `⌈n / 32⌉ · k` gas for the i32 `n` on top of the stack, leaving it there.
+    ChargePerWord32(u64),
+
     // Parametric.
     Drop,
     Select,

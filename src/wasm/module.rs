@@ -10,6 +10,7 @@ use wasmparser::{
 
 use super::config::Engine;
 use super::error::CompileError;
+use super::gas::GasFusion;
 use super::ir::Op;
 use super::translate::{FuncTranslator, TranslatedFunc};
 use super::types::{ExternType, GlobalType, Limits, MemoryType, TableType, ValType};
@@ -166,6 +167,19 @@ impl Module {
     /// [`CompileError::Invalid`] when the bytes are malformed or invalid, or use a feature
     /// outside WebAssembly 2.0 without SIMD (the message names the feature).
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, CompileError> {
+        Self::new_with_gas(engine, bytes, &GasFusion::default())
+    }
+
+    /// Like [`Module::new`], fusing the gas-charging calls described by `gas` into native charges
+    /// of the store's gas counter (see [`GasFusion`]).
+    ///
+    /// # Errors
+    /// As [`Module::new`].
+    pub fn new_with_gas(
+        engine: &Engine,
+        bytes: &[u8],
+        gas: &GasFusion,
+    ) -> Result<Module, CompileError> {
         let mut validator = Validator::new_with_features(features());
         let mut m = ModuleInner {
             engine: engine.clone(),
@@ -196,7 +210,7 @@ impl Module {
                 let func_validator = to_validate.into_validator(allocs);
                 let index = m.num_imported_funcs as usize + m.funcs.len();
                 let (translated, reuse) =
-                    translator.translate(&m, m.func_types[index], func_validator, &body)?;
+                    translator.translate(&m, m.func_types[index], func_validator, &body, gas)?;
                 allocs = reuse;
                 m.funcs.push(translated);
                 m.code.extend_from_slice(translator.code());

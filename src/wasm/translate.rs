@@ -9,6 +9,7 @@ use wasmparser::{
 };
 
 use super::error::CompileError;
+use super::gas::{GasCharge, GasFusion};
 use super::ir::{Branch, Op};
 use super::module::ModuleInner;
 
@@ -61,6 +62,8 @@ pub(crate) struct FuncTranslator {
     /// Absolute pc of the function's first op.
     base: u32,
     results: u32,
+    /// The value of the previous operator if it was an `i64.const` (for fusing gas charges).
+    prev_i64_const: Option<i64>,
 }
 
 macro_rules! same_name {
@@ -94,6 +97,7 @@ impl FuncTranslator {
         type_id: u32,
         mut validator: FuncValidator<ValidatorResources>,
         body: &FunctionBody<'_>,
+        gas: &GasFusion,
     ) -> Result<(TranslatedFunc, FuncValidatorAllocations), CompileError> {
         let ty = module.engine.func_type(type_id);
         let params = ty.params().len() as u32;
@@ -126,7 +130,13 @@ impl FuncTranslator {
             let op = reader.read()?;
             let height = validator.operand_stack_height();
             validator.op(offset, &op)?;
-            self.visit(module, op, height)?;
+            let prev_i64_const = self.prev_i64_const.take();
+            if let Operator::I64Const { value } = op {
+                self.prev_i64_const = Some(value);
+            }
+            if !self.fuse_gas(&op, prev_i64_const, gas) {
+                self.visit(module, op, height)?;
+            }
             max_height = max_height.max(validator.operand_stack_height());
         }
         reader.finish()?;
@@ -138,6 +148,42 @@ impl FuncTranslator {
             frame_size,
         };
         Ok((func, validator.into_allocations()))
+    }
+
+    /// Translates a gas-charging call as a native charge; returns whether it did.
+    fn fuse_gas(
+        &mut self,
+        op: &Operator<'_>,
+        prev_i64_const: Option<i64>,
+        gas: &GasFusion,
+    ) -> bool {
+        let Operator::Call { function_index } = *op else {
+            return false;
+        };
+        if !self.reachable {
+            return false;
+        }
+        if gas.charge_import == Some(function_index) {
+            // `i64.const N` was the previous operator and is the last op emitted.
+            if let (Some(amount), Some(Op::I64Const(_))) = (prev_i64_const, self.code.last()) {
+                if amount >= 0 {
+                    *self.code.last_mut().expect("checked above") = Op::ConsumeGas(amount as u64);
+                    return true;
+                }
+            }
+            return false;
+        }
+        let Some(helper) = gas.helper(function_index) else {
+            return false;
+        };
+        self.code.push(match helper.charge {
+            GasCharge::PerUnit(k) => Op::ChargePerUnit(k),
+            GasCharge::PerWord32(k) => Op::ChargePerWord32(k),
+        });
+        if helper.grow_memory {
+            self.code.push(Op::MemoryGrow);
+        }
+        true
     }
 
     fn pc(&self) -> u32 {

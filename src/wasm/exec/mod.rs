@@ -9,6 +9,7 @@ use num::{canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, 
 
 use super::error::{Trap, TrapCode};
 use super::func::Caller;
+use super::gas::GasCharge;
 use super::ir::Op;
 use super::store::{FuncEntity, Store};
 use super::value::Val;
@@ -372,6 +373,18 @@ fn run<T>(
                         trap!(TrapCode::IndirectCallTypeMismatch);
                     }
                     call_func!(func);
+                }
+                Op::ConsumeGas(amount) => match store.gas.checked_sub(amount) {
+                    Some(left) => store.gas = left,
+                    None => trap!(TrapCode::OutOfGas),
+                },
+                Op::ChargePerUnit(k) => {
+                    let amount = GasCharge::PerUnit(k).amount(s[sp - 1] as u32);
+                    store.consume_gas(amount)?;
+                }
+                Op::ChargePerWord32(k) => {
+                    let amount = GasCharge::PerWord32(k).amount(s[sp - 1] as u32);
+                    store.consume_gas(amount)?;
                 }
                 Op::Drop => sp -= 1,
                 Op::Select => {
