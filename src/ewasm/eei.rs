@@ -9,8 +9,10 @@
 //!   the previous contents.
 //! - `call`/`callCode` only check the caller's balance (and its 2^128 limit) for a non-zero
 //!   value, and so does `create`.
-//! - `callCode` with value is allowed in a static frame; `callDelegate` gets the 2300 stipend
-//!   when the frame's own value is non-zero (both Hera quirks, kept).
+//! - `callCode` with value is allowed in a static frame (Hera quirk, kept).
+//! - `callDelegate` never gets the 2300 stipend. Hera adds it whenever the frame's own value is
+//!   non-zero, but no 9000 is charged then, so the caller would get 2300 gas from nothing and a
+//!   message could end with more gas than it was given; EVM `DELEGATECALL` semantics instead.
 //! - `selfDestruct` charges 25000 whenever the beneficiary does not exist (Hera), and ends the
 //!   frame as a success.
 //! - `getBlockHash` does not check the output range when the hash is unknown (Hera).
@@ -397,12 +399,16 @@ fn self_destruct(mut c: Ctx<'_, '_>, beneficiary: u32) -> Result<(), Trap> {
 
 // ----- Calls and creation -----
 
-/// The four call functions.
+/// Which of the four call functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Call {
-    Call,
-    CallCode,
+enum EeiCall {
+    /// `call`.
+    Plain,
+    /// `callCode`.
+    Code,
+    /// `callDelegate`.
     Delegate,
+    /// `callStatic`.
     Static,
 }
 
@@ -415,7 +421,7 @@ fn call(
     data: u32,
     len: u32,
 ) -> Result<u32, Trap> {
-    do_call(c, Call::Call, gas, address, Some(value), data, len)
+    do_call(c, EeiCall::Plain, gas, address, Some(value), data, len)
 }
 
 /// `callCode(gas, addressOffset, valueOffset, dataOffset, dataLength) -> i32`.
@@ -427,23 +433,23 @@ fn call_code(
     data: u32,
     len: u32,
 ) -> Result<u32, Trap> {
-    do_call(c, Call::CallCode, gas, address, Some(value), data, len)
+    do_call(c, EeiCall::Code, gas, address, Some(value), data, len)
 }
 
 /// `callDelegate(gas, addressOffset, dataOffset, dataLength) -> i32`.
 fn call_delegate(c: Ctx<'_, '_>, gas: i64, address: u32, data: u32, len: u32) -> Result<u32, Trap> {
-    do_call(c, Call::Delegate, gas, address, None, data, len)
+    do_call(c, EeiCall::Delegate, gas, address, None, data, len)
 }
 
 /// `callStatic(gas, addressOffset, dataOffset, dataLength) -> i32`.
 fn call_static(c: Ctx<'_, '_>, gas: i64, address: u32, data: u32, len: u32) -> Result<u32, Trap> {
-    do_call(c, Call::Static, gas, address, None, data, len)
+    do_call(c, EeiCall::Static, gas, address, None, data, len)
 }
 
 /// Hera's `eeiCall` (eei.md §4): returns 0 success, 1 failure, 2 revert.
 fn do_call(
     mut c: Ctx<'_, '_>,
-    kind: Call,
+    kind: EeiCall,
     gas: i64,
     address: u32,
     value: Option<u32>,
@@ -457,7 +463,7 @@ fn do_call(
         None => U256::zero(),
     };
     let msg = c.data().msg;
-    if kind == Call::Call && msg.is_static && !value.is_zero() {
+    if kind == EeiCall::Plain && msg.is_static && !value.is_zero() {
         return Err(Failure::StaticModeViolation.into());
     }
     let input = match len {
@@ -468,39 +474,38 @@ fn do_call(
     if msg.depth >= gas::MAX_CALL_DEPTH {
         return Ok(early_failure(&mut c));
     }
-    if matches!(kind, Call::Call | Call::CallCode) && !value.is_zero() {
+    if matches!(kind, EeiCall::Plain | EeiCall::Code) && !value.is_zero() {
         c.consume_gas(gas::VALUE_TRANSFER)?;
         if !can_pay(&c, value)? {
             return Ok(early_failure(&mut c));
         }
-        if kind == Call::Call && !c.data().host.account_exists(&target) {
+        if kind == EeiCall::Plain && !c.data().host.account_exists(&target) {
             c.consume_gas(gas::NEW_ACCOUNT)?;
         }
     }
     let forwarded = gas.min(gas::all_but_one_64th(c.gas()));
     c.consume_gas(forwarded)?;
     let (recipient, sender, value, kind, is_static) = match kind {
-        Call::Call => (target, msg.recipient, value, CallKind::Call, msg.is_static),
-        Call::CallCode => (
+        EeiCall::Plain => (target, msg.recipient, value, CallKind::Call, msg.is_static),
+        EeiCall::Code => (
             msg.recipient,
             msg.recipient,
             value,
             CallKind::CallCode,
             msg.is_static,
         ),
-        Call::Delegate => (
+        EeiCall::Delegate => (
             msg.recipient,
             msg.sender,
             msg.value,
             CallKind::DelegateCall,
             msg.is_static,
         ),
-        Call::Static => (target, msg.recipient, U256::zero(), CallKind::Call, true),
+        EeiCall::Static => (target, msg.recipient, U256::zero(), CallKind::Call, true),
     };
-    let stipend = if value.is_zero() {
-        0
-    } else {
-        gas::VALUE_STIPEND
+    let stipend = match kind {
+        CallKind::Call | CallKind::CallCode if !value.is_zero() => gas::VALUE_STIPEND,
+        _ => 0,
     };
     let message = Message {
         kind,
