@@ -12,7 +12,7 @@ pub struct Config {
     pub max_memory_pages: u32,
     /// Maximum number of elements of any table.
     pub max_table_elements: u32,
-    /// Maximum depth of nested calls.
+    /// Maximum number of nested active calls (the entry call included).
     pub max_call_depth: u32,
     /// Maximum number of 64-bit slots on the value stack (locals and operands of all frames).
     pub max_value_stack: u32,

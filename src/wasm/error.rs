@@ -35,7 +35,9 @@ impl From<wasmparser::BinaryReaderError> for CompileError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkError {
     /// The import names a module the linker was not granted or does not know.
-    #[error("unknown import `{module}.{field}`: module `{module}` is not granted to this instance")]
+    #[error(
+        "unknown import `{module}.{field}`: module `{module}` is not granted to this instance"
+    )]
     ModuleNotGranted {
         /// Import module name.
         module: String,

@@ -100,7 +100,11 @@ impl Table {
     ///
     /// # Errors
     /// [`InstantiationError::Limit`] when the size exceeds the engine's `max_table_elements`.
-    pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, InstantiationError> {
+    pub fn new<T>(
+        store: &mut Store<T>,
+        ty: TableType,
+        init: Val,
+    ) -> Result<Table, InstantiationError> {
         let max = store.engine.config().max_table_elements;
         if ty.limits.min > max {
             return Err(InstantiationError::Limit(format!(
@@ -126,7 +130,10 @@ impl Table {
     /// [`TrapCode::TableOutOfBounds`] past the end.
     pub fn get<T>(&self, store: &Store<T>, index: u32) -> Result<Val, TrapCode> {
         let table = &store.tables[self.0 as usize];
-        let slot = table.elements.get(index as usize).ok_or(TrapCode::TableOutOfBounds)?;
+        let slot = table
+            .elements
+            .get(index as usize)
+            .ok_or(TrapCode::TableOutOfBounds)?;
         Ok(Val::from_slot(table.ty.element, *slot))
     }
 }

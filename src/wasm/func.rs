@@ -50,7 +50,12 @@ impl Func {
     /// # Errors
     /// [`Error::Type`] if the arguments or the results slice do not fit the signature,
     /// [`Error::Trap`] if execution traps or a host function raises an error.
-    pub fn call<T>(&self, store: &mut Store<T>, args: &[Val], results: &mut [Val]) -> Result<(), Error> {
+    pub fn call<T>(
+        &self,
+        store: &mut Store<T>,
+        args: &[Val],
+        results: &mut [Val],
+    ) -> Result<(), Error> {
         let ty = store.func_type(self.0);
         let arg_types: Vec<ValType> = args.iter().map(Val::ty).collect();
         if arg_types != ty.params() || results.len() != ty.results().len() {
@@ -123,7 +128,10 @@ impl<'a, T> Caller<'a, T> {
     pub fn data_and_memory_mut(&mut self) -> (&mut T, Option<&mut [u8]>) {
         let idx = self.memory_index();
         let store = &mut *self.store;
-        (&mut store.data, idx.map(|i| &mut store.memories[i].data[..]))
+        (
+            &mut store.data,
+            idx.map(|i| &mut store.memories[i].data[..]),
+        )
     }
 
     /// An export of the calling instance.

@@ -40,7 +40,10 @@ impl Instance {
                 Extern::Global(g) => entity.globals.push(g.0),
             }
         }
-        for (i, &type_id) in m.func_types[m.num_imported_funcs as usize..].iter().enumerate() {
+        for (i, &type_id) in m.func_types[m.num_imported_funcs as usize..]
+            .iter()
+            .enumerate()
+        {
             store.funcs.push(FuncEntity::Wasm {
                 instance: index,
                 index: i as u32,

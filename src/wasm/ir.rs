@@ -44,15 +44,22 @@ pub enum Op {
     /// Pops an i32 and jumps to the target if it is zero (the `if` of an if/else).
     BrIfEqz(u32),
     /// Pops an index; executes the `Br` found at `pc + 1 + min(index, len)`.
-    BrTable { len: u32 },
+    BrTable {
+        len: u32,
+    },
     /// Returns from the function with the top `keep` values.
-    Return { keep: u32 },
+    Return {
+        keep: u32,
+    },
     /// Calls a function defined in this module (index among defined functions).
     CallInternal(u32),
     /// Calls an imported function (index among imported functions).
     CallImport(u32),
     /// Pops a table index and calls that function, checking its interned type id.
-    CallIndirect { type_id: u32, table: u32 },
+    CallIndirect {
+        type_id: u32,
+        table: u32,
+    },
 
     // Parametric.
     Drop,
@@ -71,8 +78,14 @@ pub enum Op {
     TableSize(u32),
     TableGrow(u32),
     TableFill(u32),
-    TableCopy { dst: u32, src: u32 },
-    TableInit { table: u32, elem: u32 },
+    TableCopy {
+        dst: u32,
+        src: u32,
+    },
+    TableInit {
+        table: u32,
+        elem: u32,
+    },
     ElemDrop(u32),
     RefNull,
     RefIsNull,

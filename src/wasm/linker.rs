@@ -62,7 +62,12 @@ impl<T> HostModule<T> {
         self.insert(name, ty, Arc::new(func))
     }
 
-    fn insert(&mut self, name: &str, ty: FuncType, func: HostFn<T>) -> Result<&mut Self, LinkError> {
+    fn insert(
+        &mut self,
+        name: &str,
+        ty: FuncType,
+        func: HostFn<T>,
+    ) -> Result<&mut Self, LinkError> {
         if self.funcs.contains_key(name) {
             return Err(LinkError::Duplicate {
                 module: self.name.clone(),
@@ -117,12 +122,18 @@ impl<T> Linker<T> {
 
     /// Defines `module.field` as an existing store entity (replacing an earlier definition).
     pub fn define(&mut self, module: &str, field: &str, item: Extern) -> &mut Self {
-        self.defined.insert((module.to_string(), field.to_string()), item);
+        self.defined
+            .insert((module.to_string(), field.to_string()), item);
         self
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn define_instance(&mut self, store: &Store<T>, module: &str, instance: Instance) -> &mut Self {
+    pub fn define_instance(
+        &mut self,
+        store: &Store<T>,
+        module: &str,
+        instance: Instance,
+    ) -> &mut Self {
         for (name, item) in instance.exports(store) {
             self.define(module, &name, item);
         }
@@ -141,10 +152,13 @@ impl<T> Linker<T> {
         let found = if let Some(item) = self.defined.get(&key) {
             *item
         } else if let Some(host) = self.granted.get(module) {
-            let (ty, func) = host.funcs.get(field).ok_or_else(|| LinkError::UnknownField {
-                module: module.to_string(),
-                field: field.to_string(),
-            })?;
+            let (ty, func) = host
+                .funcs
+                .get(field)
+                .ok_or_else(|| LinkError::UnknownField {
+                    module: module.to_string(),
+                    field: field.to_string(),
+                })?;
             let type_id = store.engine.intern(ty);
             store.funcs.push(FuncEntity::Host {
                 type_id,
@@ -191,7 +205,11 @@ impl<T> Linker<T> {
     /// [`InstantiationError::Trap`] if a segment is out of bounds or the start function traps
     /// (earlier segment writes to imported memories and tables stay, as the spec requires),
     /// [`InstantiationError::Limit`] past the engine's memory or table limits.
-    pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, InstantiationError> {
+    pub fn instantiate(
+        &self,
+        store: &mut Store<T>,
+        module: &Module,
+    ) -> Result<Instance, InstantiationError> {
         if !store.engine.same(module.engine()) {
             return Err(InstantiationError::Limit(
                 "module was compiled for a different engine".to_string(),

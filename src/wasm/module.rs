@@ -188,7 +188,9 @@ impl Module {
         };
         let mut allocs = Default::default();
         let mut translator = FuncTranslator::default();
-        for payload in Parser::new(0).parse_all(bytes) {
+        let mut parser = Parser::new(0);
+        parser.set_features(features());
+        for payload in parser.parse_all(bytes) {
             let payload = payload?;
             if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
                 let func_validator = to_validate.into_validator(allocs);
@@ -210,7 +212,8 @@ impl Module {
     /// # Errors
     /// [`CompileError::Text`] for text that does not parse, otherwise as [`Module::new`].
     pub fn from_wat(engine: &Engine, source: impl AsRef<[u8]>) -> Result<Module, CompileError> {
-        let bytes = wat::parse_bytes(source.as_ref()).map_err(|e| CompileError::Text(e.to_string()))?;
+        let bytes =
+            wat::parse_bytes(source.as_ref()).map_err(|e| CompileError::Text(e.to_string()))?;
         Module::new(engine, &bytes)
     }
 
@@ -315,7 +318,9 @@ impl ModuleInner {
                 for export in reader {
                     let export = export?;
                     let index = match export.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => ExportIndex::Func(export.index),
+                        ExternalKind::Func | ExternalKind::FuncExact => {
+                            ExportIndex::Func(export.index)
+                        }
                         ExternalKind::Table => ExportIndex::Table(export.index),
                         ExternalKind::Memory => ExportIndex::Memory(export.index),
                         ExternalKind::Global => ExportIndex::Global(export.index),

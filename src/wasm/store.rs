@@ -15,7 +15,11 @@ pub const PAGE_SIZE: usize = 65536;
 /// A function: Wasm code of an instance, or a host closure.
 pub(crate) enum FuncEntity<T> {
     /// Defined function `index` of instance `instance`.
-    Wasm { instance: u32, index: u32, type_id: u32 },
+    Wasm {
+        instance: u32,
+        index: u32,
+        type_id: u32,
+    },
     /// A host function.
     Host { type_id: u32, func: HostFn<T> },
 }

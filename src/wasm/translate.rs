@@ -4,7 +4,9 @@
 //! function validator, then translated, so the translator may assume valid input. The validator's
 //! operand-stack height before each operator is what fixes every branch's `drop`/`keep`.
 
-use wasmparser::{BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources};
+use wasmparser::{
+    BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources,
+};
 
 use super::error::CompileError;
 use super::ir::{Branch, Op};
@@ -190,7 +192,12 @@ impl FuncTranslator {
         Ok(Branch { target, drop, keep })
     }
 
-    fn visit(&mut self, module: &ModuleInner, op: Operator<'_>, height: u32) -> Result<(), CompileError> {
+    fn visit(
+        &mut self,
+        module: &ModuleInner,
+        op: Operator<'_>,
+        height: u32,
+    ) -> Result<(), CompileError> {
         // Structured control keeps the control stack in step even in unreachable code.
         match op {
             Operator::Block { blockty } => {
@@ -218,7 +225,11 @@ impl FuncTranslator {
             Operator::Else => {
                 if self.reachable {
                     let at = self.pc();
-                    self.code.push(Op::Br(Branch { target: 0, drop: 0, keep: 0 }));
+                    self.code.push(Op::Br(Branch {
+                        target: 0,
+                        drop: 0,
+                        keep: 0,
+                    }));
                     self.ctrl.last_mut().expect("if frame").fixups.push(at);
                 }
                 let frame = self.ctrl.last_mut().expect("if frame");

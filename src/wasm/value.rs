@@ -66,9 +66,7 @@ impl Val {
             ValType::F32 => Val::F32(slot as u32),
             ValType::F64 => Val::F64(slot),
             ValType::FuncRef => Val::FuncRef(slot.checked_sub(1).map(|i| Func(i as u32))),
-            ValType::ExternRef => {
-                Val::ExternRef(slot.checked_sub(1).map(|i| ExternRef(i as u32)))
-            }
+            ValType::ExternRef => Val::ExternRef(slot.checked_sub(1).map(|i| ExternRef(i as u32))),
         }
     }
 }

@@ -23,13 +23,27 @@ struct Frame {
 
 /// Calls store function `func` with `args`, writing its results to `results`.
 /// The caller has checked the argument and result types.
-pub(crate) fn call<T>(store: &mut Store<T>, func: u32, args: &[Val], results: &mut [Val]) -> Result<(), Trap> {
+pub(crate) fn call<T>(
+    store: &mut Store<T>,
+    func: u32,
+    args: &[Val],
+    results: &mut [Val],
+) -> Result<(), Trap> {
     let (instance, index) = match &store.funcs[func as usize] {
         FuncEntity::Host { func, .. } => {
             let func = func.clone();
-            return func(Caller { store, instance: None }, args, results);
+            return func(
+                Caller {
+                    store,
+                    instance: None,
+                },
+                args,
+                results,
+            );
         }
-        FuncEntity::Wasm { instance, index, .. } => (*instance, *index),
+        FuncEntity::Wasm {
+            instance, index, ..
+        } => (*instance, *index),
     };
     let mut stack = std::mem::take(&mut store.stack);
     if stack.is_empty() {
@@ -65,7 +79,12 @@ fn mem_read<const N: usize>(mem: &[u8], addr: u64, offset: u32) -> Result<[u8; N
 
 /// Checked write of `N` bytes of memory at `addr + offset`.
 #[inline(always)]
-fn mem_write<const N: usize>(mem: &mut [u8], addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), TrapCode> {
+fn mem_write<const N: usize>(
+    mem: &mut [u8],
+    addr: u64,
+    offset: u32,
+    bytes: [u8; N],
+) -> Result<(), TrapCode> {
     let start = addr as usize + offset as usize;
     match mem.get_mut(start..start + N) {
         Some(dst) => {
@@ -78,7 +97,12 @@ fn mem_write<const N: usize>(mem: &mut [u8], addr: u64, offset: u32, bytes: [u8;
 
 /// Checks that `[start, start + len)` lies within `size`, as `usize` bounds.
 #[inline(always)]
-fn range(start: u64, len: u64, size: usize, trap: TrapCode) -> Result<std::ops::Range<usize>, TrapCode> {
+fn range(
+    start: u64,
+    len: u64,
+    size: usize,
+    trap: TrapCode,
+) -> Result<std::ops::Range<usize>, TrapCode> {
     let end = start + len;
     if end > size as u64 {
         return Err(trap);
@@ -88,7 +112,13 @@ fn range(start: u64, len: u64, size: usize, trap: TrapCode) -> Result<std::ops::
 
 /// Runs defined function `index` of instance `instance`, whose `nargs` arguments are at the
 /// bottom of `s`; leaves its results there.
-fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, nargs: usize) -> Result<(), Trap> {
+fn run<T>(
+    store: &mut Store<T>,
+    s: &mut [u64],
+    mut instance: u32,
+    index: u32,
+    nargs: usize,
+) -> Result<(), Trap> {
     let max_depth = store.engine.config().max_call_depth as usize;
     let max_pages = store.engine.config().max_memory_pages;
     let max_elements = store.engine.config().max_table_elements;
@@ -178,7 +208,9 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
             ($n:literal, $off:expr, |$v:ident| $e:expr) => {{
                 let $v = pop!();
                 let addr = pop!() as u32 as u64;
-                if let Err(code) = mem_write::<$n>(&mut store.memories[mem_idx].data, addr, $off, $e) {
+                if let Err(code) =
+                    mem_write::<$n>(&mut store.memories[mem_idx].data, addr, $off, $e)
+                {
                     trap!(code)
                 }
             }};
@@ -203,9 +235,11 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                         index,
                         ..
                     } => {
-                        let f = store.instances[callee_inst as usize].module.inner.funcs[index as usize];
+                        let f = store.instances[callee_inst as usize].module.inner.funcs
+                            [index as usize];
                         let new_fp = sp - f.params as usize;
-                        if frames.len() >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                        if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len()
+                        {
                             trap!(TrapCode::CallStackExhausted);
                         }
                         frames.push(Frame {
@@ -232,7 +266,8 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                             .zip(&s[sp - nparams..sp])
                             .map(|(t, v)| Val::from_slot(*t, *v))
                             .collect();
-                        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+                        let mut results: Vec<Val> =
+                            ty.results().iter().map(|t| Val::default_for(*t)).collect();
                         func(
                             Caller {
                                 store: &mut *store,
@@ -306,7 +341,7 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                 Op::CallInternal(i) => {
                     let f = module.funcs[i as usize];
                     let new_fp = sp - f.params as usize;
-                    if frames.len() >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                    if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len() {
                         trap!(TrapCode::CallStackExhausted);
                     }
                     frames.push(Frame {
@@ -386,14 +421,31 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                     let src_at = pop!() as u32 as u64;
                     let dst_at = pop!() as u32 as u64;
                     let inst = &store.instances[instance as usize];
-                    let (dst, src) = (inst.tables[dst as usize] as usize, inst.tables[src as usize] as usize);
-                    let sr = range(src_at, n, store.tables[src].elements.len(), TrapCode::TableOutOfBounds)?;
-                    let dr = range(dst_at, n, store.tables[dst].elements.len(), TrapCode::TableOutOfBounds)?;
+                    let (dst, src) = (
+                        inst.tables[dst as usize] as usize,
+                        inst.tables[src as usize] as usize,
+                    );
+                    let sr = range(
+                        src_at,
+                        n,
+                        store.tables[src].elements.len(),
+                        TrapCode::TableOutOfBounds,
+                    )?;
+                    let dr = range(
+                        dst_at,
+                        n,
+                        store.tables[dst].elements.len(),
+                        TrapCode::TableOutOfBounds,
+                    )?;
                     if dst == src {
                         store.tables[dst].elements.copy_within(sr, dr.start);
                     } else {
                         let (lo, hi) = store.tables.split_at_mut(dst.max(src));
-                        let (d, s2) = if dst < src { (&mut lo[dst], &hi[0]) } else { (&mut hi[0], &lo[src]) };
+                        let (d, s2) = if dst < src {
+                            (&mut lo[dst], &hi[0])
+                        } else {
+                            (&mut hi[0], &lo[src])
+                        };
                         d.elements[dr].copy_from_slice(&s2.elements[sr]);
                     }
                 }
@@ -408,10 +460,14 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                     let dr = range(dst_at, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
                     table.elements[dr].copy_from_slice(&seg[sr]);
                 }
-                Op::ElemDrop(e) => store.instances[instance as usize].elems[e as usize] = Arc::new([]),
+                Op::ElemDrop(e) => {
+                    store.instances[instance as usize].elems[e as usize] = Arc::new([])
+                }
                 Op::RefNull => push!(0),
                 Op::RefIsNull => s[sp - 1] = (s[sp - 1] == 0) as u64,
-                Op::RefFunc(f) => push!(store.instances[instance as usize].funcs[f as usize] as u64 + 1),
+                Op::RefFunc(f) => {
+                    push!(store.instances[instance as usize].funcs[f as usize] as u64 + 1)
+                }
 
                 Op::I32Load(o) => load!(4, o, |b| u32::from_le_bytes(b)),
                 Op::I64Load(o) => load!(8, o, |b| u64::from_le_bytes(b)),
@@ -448,7 +504,9 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     mem[dr].copy_from_slice(&seg[sr]);
                 }
-                Op::DataDrop(d) => store.instances[instance as usize].datas[d as usize] = Arc::new([]),
+                Op::DataDrop(d) => {
+                    store.instances[instance as usize].datas[d as usize] = Arc::new([])
+                }
                 Op::MemoryCopy => {
                     let n = pop!() as u32 as u64;
                     let src_at = pop!() as u32 as u64;
@@ -572,19 +630,28 @@ fn run<T>(store: &mut Store<T>, s: &mut [u64], mut instance: u32, index: u32, na
                 Op::F64Div => binop!(f64, |a, b| canon(a / b)),
                 Op::F64Min => binop!(f64, |a, b| fmin(a, b)),
                 Op::F64Max => binop!(f64, |a, b| fmax(a, b)),
-                Op::F64Copysign => binop!(u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000)),
+                Op::F64Copysign => binop!(u64, |a, b| (a & 0x7fff_ffff_ffff_ffff)
+                    | (b & 0x8000_0000_0000_0000)),
 
                 Op::I32WrapI64 => unop!(u64, |a| a as u32),
-                Op::I32TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I32_S.0, I32_S.1).map(|t| t as i32)),
-                Op::I32TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I32_U.0, I32_U.1).map(|t| t as u32)),
-                Op::I32TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I32_S.0, I32_S.1).map(|t| t as i32)),
-                Op::I32TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I32_U.0, I32_U.1).map(|t| t as u32)),
+                Op::I32TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I32_S.0, I32_S.1)
+                    .map(|t| t as i32)),
+                Op::I32TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I32_U.0, I32_U.1)
+                    .map(|t| t as u32)),
+                Op::I32TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I32_S.0, I32_S.1)
+                    .map(|t| t as i32)),
+                Op::I32TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I32_U.0, I32_U.1)
+                    .map(|t| t as u32)),
                 Op::I64ExtendI32S => unop!(i32, |a| a as i64),
                 Op::I64ExtendI32U => unop!(u32, |a| a as u64),
-                Op::I64TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I64_S.0, I64_S.1).map(|t| t as i64)),
-                Op::I64TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I64_U.0, I64_U.1).map(|t| t as u64)),
-                Op::I64TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I64_S.0, I64_S.1).map(|t| t as i64)),
-                Op::I64TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I64_U.0, I64_U.1).map(|t| t as u64)),
+                Op::I64TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I64_S.0, I64_S.1)
+                    .map(|t| t as i64)),
+                Op::I64TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I64_U.0, I64_U.1)
+                    .map(|t| t as u64)),
+                Op::I64TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I64_S.0, I64_S.1)
+                    .map(|t| t as i64)),
+                Op::I64TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I64_U.0, I64_U.1)
+                    .map(|t| t as u64)),
                 Op::F32ConvertI32S => unop!(i32, |a| a as f32),
                 Op::F32ConvertI32U => unop!(u32, |a| a as f32),
                 Op::F32ConvertI64S => unop!(i64, |a| a as f32),

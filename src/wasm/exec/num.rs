@@ -63,6 +63,9 @@ impl Slot for bool {
 pub(super) trait Float: Slot + PartialOrd + std::ops::Neg<Output = Self> {
     /// The canonical (positive, quiet, zero-payload) NaN.
     const CANONICAL_NAN: Self;
+    /// Any NaN becomes [`Self::CANONICAL_NAN`]; the test is done on the bits so that the
+    /// compiler cannot treat it as a no-op (it may assume any NaN payload for float results).
+    fn canonical(self) -> Self;
     fn is_nan(self) -> bool;
     fn is_sign_negative(self) -> bool;
     fn as_f64(self) -> f64;
@@ -70,6 +73,15 @@ pub(super) trait Float: Slot + PartialOrd + std::ops::Neg<Output = Self> {
 
 impl Float for f32 {
     const CANONICAL_NAN: Self = f32::from_bits(0x7fc0_0000);
+    #[inline(always)]
+    fn canonical(self) -> Self {
+        let bits = self.to_bits();
+        if bits & 0x7fff_ffff > 0x7f80_0000 {
+            Self::CANONICAL_NAN
+        } else {
+            self
+        }
+    }
     fn is_nan(self) -> bool {
         f32::is_nan(self)
     }
@@ -83,6 +95,15 @@ impl Float for f32 {
 
 impl Float for f64 {
     const CANONICAL_NAN: Self = f64::from_bits(0x7ff8_0000_0000_0000);
+    #[inline(always)]
+    fn canonical(self) -> Self {
+        let bits = self.to_bits();
+        if bits & 0x7fff_ffff_ffff_ffff > 0x7ff0_0000_0000_0000 {
+            Self::CANONICAL_NAN
+        } else {
+            self
+        }
+    }
     fn is_nan(self) -> bool {
         f64::is_nan(self)
     }
@@ -98,11 +119,7 @@ impl Float for f64 {
 /// propagation rules.
 #[inline(always)]
 pub(super) fn canon<F: Float>(x: F) -> F {
-    if x.is_nan() {
-        F::CANONICAL_NAN
-    } else {
-        x
-    }
+    x.canonical()
 }
 
 /// Wasm `min`: NaN if either is NaN, and -0 is less than +0.
@@ -205,10 +222,22 @@ mod tests {
 
     #[test]
     fn trunc_bounds() {
-        assert_eq!(trunc_checked(-2147483648.0f32, I32_S.0, I32_S.1), Ok(-2147483648.0));
-        assert_eq!(trunc_checked(2147483648.0f32, I32_S.0, I32_S.1), Err(TrapCode::IntegerOverflow));
+        assert_eq!(
+            trunc_checked(-2147483648.0f32, I32_S.0, I32_S.1),
+            Ok(-2147483648.0)
+        );
+        assert_eq!(
+            trunc_checked(2147483648.0f32, I32_S.0, I32_S.1),
+            Err(TrapCode::IntegerOverflow)
+        );
         assert_eq!(trunc_checked(-0.9f64, I32_U.0, I32_U.1), Ok(-0.0));
-        assert_eq!(trunc_checked(f64::NAN, I64_S.0, I64_S.1), Err(TrapCode::InvalidConversionToInteger));
-        assert_eq!(trunc_checked(-9223372036854775808.0f64, I64_S.0, I64_S.1), Ok(-9223372036854775808.0));
+        assert_eq!(
+            trunc_checked(f64::NAN, I64_S.0, I64_S.1),
+            Err(TrapCode::InvalidConversionToInteger)
+        );
+        assert_eq!(
+            trunc_checked(-9223372036854775808.0f64, I64_S.0, I64_S.1),
+            Ok(-9223372036854775808.0)
+        );
     }
 }

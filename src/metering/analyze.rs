@@ -1,0 +1,301 @@
+//! One validating walk over a module that collects what both rewriting passes need.
+
+use super::error::MeteringError;
+use super::helpers::{recognize_body, HelperKind, Layout};
+use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
+use super::FEATURES;
+use wasmparser::{
+    CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncType, FuncValidatorAllocations,
+    FunctionBody, Operator, Payload, TypeRef, ValType, ValidPayload, Validator,
+    WasmModuleResources,
+};
+
+/// The module name of the gas import.
+pub(crate) const USE_GAS_MODULE: &str = "ethereum";
+/// The field name of the gas import.
+pub(crate) const USE_GAS_NAME: &str = "useGas";
+
+/// Facts about a valid module.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleInfo {
+    /// The function types, by type index.
+    pub(crate) types: Vec<FuncType>,
+    /// The type index of every function, imports first.
+    pub(crate) func_types: Vec<u32>,
+    /// Number of imported functions.
+    pub(crate) func_imports: u32,
+    /// Number of globals, imported and defined.
+    pub(crate) globals: u32,
+    /// Whether anything named `ethereum.useGas` is imported.
+    pub(crate) imports_use_gas: bool,
+    /// Stack cost of every defined function: declared locals plus maximum operand-stack height.
+    pub(crate) stack_costs: Vec<u32>,
+    /// Functions referenced other than by `call`: exports, start, elements, `ref.func`.
+    pub(crate) escaping: Vec<bool>,
+    /// Which helper kinds some instruction needs.
+    pub(crate) dynamic: Vec<HelperKind>,
+    /// The gas import and the helpers found by their exact bodies.
+    pub(crate) layout: Layout,
+}
+
+impl ModuleInfo {
+    /// Validates `bytes` and collects its facts; with `rules`, also enforces their float policy
+    /// and forbidden instructions.
+    pub(crate) fn analyze(
+        bytes: &[u8],
+        rules: Option<&dyn CostRules>,
+    ) -> Result<Self, MeteringError> {
+        let mut info = Self::default();
+        let floats_forbidden = rules.is_some_and(|r| !r.allows_floats());
+        let mut validator = Validator::new_with_features(FEATURES);
+        let mut allocs = FuncValidatorAllocations::default();
+        for payload in super::parser().parse_all(bytes) {
+            let payload = payload?;
+            if let ValidPayload::Func(func, body) = validator.payload(&payload)? {
+                let mut fv = func.into_validator(core::mem::take(&mut allocs));
+                info.function_body(&mut fv, &body, rules, floats_forbidden)?;
+                allocs = fv.into_allocations();
+            }
+            info.section(payload, floats_forbidden)?;
+        }
+        info.escaping.resize(info.func_types.len(), false);
+        Ok(info)
+    }
+
+    /// Records what one section says about index spaces and references.
+    fn section(
+        &mut self,
+        payload: Payload<'_>,
+        floats_forbidden: bool,
+    ) -> Result<(), MeteringError> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader.into_iter_with_offsets() {
+                    let (offset, group) = group?;
+                    for ty in group.into_types() {
+                        // Validation with `FEATURES` (no GC) admits function types only.
+                        let CompositeInnerType::Func(func) = ty.composite_type.inner else {
+                            return Err(MeteringError::Malformed {
+                                reason: "non-function type",
+                                offset,
+                            });
+                        };
+                        if floats_forbidden
+                            && func
+                                .params()
+                                .iter()
+                                .chain(func.results())
+                                .any(|t| is_float_type(*t))
+                        {
+                            return Err(MeteringError::FloatType {
+                                place: "function type",
+                                offset,
+                            });
+                        }
+                        self.types.push(func);
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports_with_offsets() {
+                    let (offset, import) = import?;
+                    let is_use_gas = import.module == USE_GAS_MODULE && import.name == USE_GAS_NAME;
+                    self.imports_use_gas |= is_use_gas;
+                    match import.ty {
+                        TypeRef::Func(ty) => {
+                            if is_use_gas && self.is_use_gas_type(ty) {
+                                self.layout.use_gas = Some(self.func_imports);
+                            } else if is_use_gas {
+                                return Err(MeteringError::BadUseGasImport { offset });
+                            }
+                            self.func_types.push(ty);
+                            self.func_imports += 1;
+                        }
+                        TypeRef::Global(g) => {
+                            if floats_forbidden && is_float_type(g.content_type) {
+                                return Err(MeteringError::FloatType {
+                                    place: "global import",
+                                    offset,
+                                });
+                            }
+                            self.globals += 1;
+                        }
+                        _ if is_use_gas => return Err(MeteringError::BadUseGasImport { offset }),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    self.func_types.push(ty?);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader.into_iter_with_offsets() {
+                    let (offset, global) = global?;
+                    if floats_forbidden && is_float_type(global.ty.content_type) {
+                        return Err(MeteringError::FloatType {
+                            place: "global",
+                            offset,
+                        });
+                    }
+                    self.mark_ref_funcs(&global.init_expr)?;
+                    self.globals += 1;
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export?;
+                    if export.kind == ExternalKind::Func {
+                        self.mark_escaping(export.index);
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => self.mark_escaping(func),
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    match element?.items {
+                        ElementItems::Functions(funcs) => {
+                            for func in funcs {
+                                self.mark_escaping(func?);
+                            }
+                        }
+                        ElementItems::Expressions(_, exprs) => {
+                            for expr in exprs {
+                                self.mark_ref_funcs(&expr?)?;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Validates one body and records its stack cost, references, dynamic operations and helper shape.
+    fn function_body<R: WasmModuleResources>(
+        &mut self,
+        fv: &mut wasmparser::FuncValidator<R>,
+        body: &FunctionBody<'_>,
+        rules: Option<&dyn CostRules>,
+        floats_forbidden: bool,
+    ) -> Result<(), MeteringError> {
+        let mut locals = body.get_locals_reader()?;
+        let mut declared: u32 = 0;
+        for _ in 0..locals.get_count() {
+            let offset = locals.original_position();
+            let (count, ty) = locals.read()?;
+            fv.define_locals(offset, count, ty)?;
+            if floats_forbidden && is_float_type(ty) {
+                return Err(MeteringError::FloatType {
+                    place: "local",
+                    offset,
+                });
+            }
+            // The validator caps the number of locals far below u32::MAX.
+            declared = declared.saturating_add(count);
+        }
+        let mut max_height = 0;
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            let (op, offset) = ops.read_with_offset()?;
+            fv.op(offset, &op)?;
+            max_height = max_height.max(fv.operand_stack_height());
+            if floats_forbidden && is_float_op(&op) {
+                return Err(MeteringError::FloatInstruction {
+                    instruction: instruction_name(&op),
+                    offset,
+                });
+            }
+            if let Some(rules) = rules {
+                if !matches!(op, Operator::Else | Operator::End)
+                    && rules.instruction_cost(&op).is_none()
+                {
+                    return Err(MeteringError::ForbiddenInstruction {
+                        instruction: instruction_name(&op),
+                        offset,
+                    });
+                }
+            }
+            match op {
+                Operator::RefFunc { function_index } => self.mark_escaping(function_index),
+                op => {
+                    if let Some(kind) = HelperKind::for_op(&op) {
+                        if !self.dynamic.contains(&kind) {
+                            self.dynamic.push(kind);
+                        }
+                    }
+                }
+            }
+        }
+        ops.finish()?;
+        self.stack_costs.push(declared.saturating_add(max_height));
+        self.recognize_helper(body);
+        Ok(())
+    }
+
+    /// Adds the function being analysed to the layout if its body is exactly a helper's.
+    fn recognize_helper(&mut self, body: &FunctionBody<'_>) {
+        let func = self.func_imports as usize + self.stack_costs.len() - 1;
+        let ty = self
+            .func_types
+            .get(func)
+            .and_then(|t| self.types.get(*t as usize));
+        if let (Some(use_gas), Some(ty), Ok(func)) = (self.layout.use_gas, ty, u32::try_from(func))
+        {
+            self.layout
+                .helpers
+                .extend(recognize_body(func, ty, body, use_gas));
+        }
+    }
+
+    /// Whether type `ty` is `(param i64)` with no results.
+    fn is_use_gas_type(&self, ty: u32) -> bool {
+        self.types
+            .get(ty as usize)
+            .is_some_and(|t| t.params() == [ValType::I64] && t.results().is_empty())
+    }
+
+    /// Marks every `ref.func` of a constant expression as escaping.
+    fn mark_ref_funcs(&mut self, expr: &ConstExpr<'_>) -> Result<(), MeteringError> {
+        for op in expr.get_operators_reader() {
+            if let Operator::RefFunc { function_index } = op? {
+                self.mark_escaping(function_index);
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks function `func` as referenced other than by `call`.
+    fn mark_escaping(&mut self, func: u32) {
+        let func = func as usize;
+        if self.escaping.len() <= func {
+            self.escaping.resize(func + 1, false);
+        }
+        if let Some(flag) = self.escaping.get_mut(func) {
+            *flag = true;
+        }
+    }
+
+    /// Number of functions, imported and defined.
+    pub(crate) fn func_count(&self) -> u32 {
+        self.func_imports + self.stack_costs.len() as u32
+    }
+
+    /// The helpers the module needs under `rules`, with their per-unit costs, in [`HelperKind::ALL`] order.
+    pub(crate) fn needed_helpers(
+        &self,
+        rules: &dyn CostRules,
+    ) -> Result<Vec<(HelperKind, u64)>, MeteringError> {
+        let mut needed = Vec::new();
+        for kind in HelperKind::ALL {
+            let gas = kind.gas_per_unit(rules);
+            if gas > 0 && self.dynamic.contains(&kind) {
+                kind.check_cost(gas)?;
+                needed.push((kind, gas));
+            }
+        }
+        Ok(needed)
+    }
+}

@@ -1,0 +1,292 @@
+//! The interpreter's public API: capability-scoped linking, typed host functions and host
+//! errors, resource limits, determinism and feature gating.
+
+use ewvm::wasm::{
+    Caller, CompileError, Config, Engine, Error, HostModule, InstantiationError, LinkError, Linker,
+    Module, Store, Trap, TrapCode, Val,
+};
+
+fn compile(engine: &Engine, wat: &str) -> Module {
+    Module::from_wat(engine, wat).expect("test module compiles")
+}
+
+fn call(
+    store: &mut Store<impl Sized>,
+    instance: ewvm::wasm::Instance,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, Error> {
+    let func = instance.get_func(store, name).expect("export exists");
+    let ty = func.ty(store);
+    let mut out: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
+    func.call(store, args, &mut out)?;
+    Ok(out)
+}
+
+const IMPORTS_DEBUG: &str = r#"(module
+    (import "debug" "print32" (func $p (param i32)))
+    (memory (export "memory") 1)
+    (func (export "run") (param i32) (call $p (local.get 0))))"#;
+
+#[test]
+fn ungranted_host_module_fails_to_link_naming_the_import() {
+    let engine = Engine::default();
+    let module = compile(&engine, IMPORTS_DEBUG);
+    let mut store = Store::new(&engine, ());
+    let err = Linker::new().instantiate(&mut store, &module).unwrap_err();
+    match err {
+        InstantiationError::Link(LinkError::ModuleNotGranted { module, field }) => {
+            assert_eq!((module.as_str(), field.as_str()), ("debug", "print32"));
+        }
+        other => panic!("expected ModuleNotGranted, got {other}"),
+    }
+    assert!(Linker::<()>::new()
+        .instantiate(&mut store, &module)
+        .unwrap_err()
+        .to_string()
+        .contains("debug.print32"));
+}
+
+#[test]
+fn granted_host_module_links_and_sees_caller_memory_and_state() {
+    let engine = Engine::default();
+    let module = compile(&engine, IMPORTS_DEBUG);
+    let mut host = HostModule::<Vec<i32>>::new("debug");
+    host.func_wrap(
+        "print32",
+        |mut caller: Caller<'_, Vec<i32>>, v: i32| -> Result<(), Trap> {
+            let first = caller.memory().map(|m| m[0]).unwrap_or(0xff);
+            caller.data_mut().push(v + first as i32);
+            Ok(())
+        },
+    )
+    .unwrap();
+    let mut linker = Linker::new();
+    linker.grant(host).unwrap();
+    let mut store = Store::new(&engine, Vec::new());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    instance
+        .get_memory(&store, "memory")
+        .unwrap()
+        .data_mut(&mut store)[0] = 10;
+    call(&mut store, instance, "run", &[Val::I32(5)]).unwrap();
+    assert_eq!(store.data(), &vec![15]);
+}
+
+#[test]
+fn wrong_import_signature_is_a_typed_link_error() {
+    let engine = Engine::default();
+    let module = compile(&engine, IMPORTS_DEBUG);
+    let mut host = HostModule::<()>::new("debug");
+    host.func_wrap("print32", |_: Caller<'_, ()>, _: i64| -> Result<(), Trap> {
+        Ok(())
+    })
+    .unwrap();
+    let mut linker = Linker::new();
+    linker.grant(host).unwrap();
+    let mut store = Store::new(&engine, ());
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InstantiationError::Link(LinkError::IncompatibleType { .. })
+        ),
+        "{err}"
+    );
+    let mut host = HostModule::<()>::new("debug");
+    host.func_wrap("other", |_: Caller<'_, ()>| -> Result<(), Trap> { Ok(()) })
+        .unwrap();
+    let mut linker = Linker::new();
+    linker.grant(host).unwrap();
+    let err = linker.instantiate(&mut store, &module).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            InstantiationError::Link(LinkError::UnknownField { .. })
+        ),
+        "{err}"
+    );
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("finished with {0}")]
+struct Finish(i32);
+
+#[test]
+fn host_errors_stop_execution_and_come_back_typed() {
+    let engine = Engine::default();
+    let module = compile(
+        &engine,
+        r#"(module (import "env" "finish" (func $f (param i32)))
+            (global $after (mut i32) (i32.const 0))
+            (func (export "run") (call $f (i32.const 7)) (global.set $after (i32.const 1)))
+            (func (export "after") (result i32) (global.get $after)))"#,
+    );
+    let mut host = HostModule::<()>::new("env");
+    host.func_wrap("finish", |_: Caller<'_, ()>, v: i32| -> Result<(), Trap> {
+        Err(Trap::host(Finish(v)))
+    })
+    .unwrap();
+    let mut linker = Linker::new();
+    linker.grant(host).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let Err(Error::Trap(trap)) = call(&mut store, instance, "run", &[]) else {
+        panic!("expected a host trap");
+    };
+    assert_eq!(trap.downcast_ref::<Finish>(), Some(&Finish(7)));
+    assert_eq!(trap.code(), None);
+    assert_eq!(
+        call(&mut store, instance, "after", &[]).unwrap(),
+        vec![Val::I32(0)]
+    );
+}
+
+const RECURSE: &str = r#"(module
+    (func $down (export "down") (param i64) (result i64)
+        (if (result i64) (i64.eqz (local.get 0))
+            (then (i64.const 0))
+            (else (i64.add (i64.const 1) (call $down (i64.sub (local.get 0) (i64.const 1))))))))"#;
+
+#[test]
+fn deep_recursion_uses_no_host_stack() {
+    let engine = Engine::new(
+        Config::default()
+            .max_call_depth(1_000_000)
+            .max_value_stack(1 << 24),
+    );
+    let module = compile(&engine, RECURSE);
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let out = call(&mut store, instance, "down", &[Val::I64(500_000)]).unwrap();
+    assert_eq!(out, vec![Val::I64(500_000)]);
+}
+
+#[test]
+fn call_depth_limit_is_a_trap() {
+    let engine = Engine::new(Config::default().max_call_depth(100));
+    let module = compile(&engine, RECURSE);
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    assert_eq!(
+        call(&mut store, instance, "down", &[Val::I64(99)]).unwrap(),
+        vec![Val::I64(99)]
+    );
+    let Err(Error::Trap(trap)) = call(&mut store, instance, "down", &[Val::I64(100)]) else {
+        panic!("expected call stack exhaustion");
+    };
+    assert_eq!(trap.code(), Some(TrapCode::CallStackExhausted));
+    assert_eq!(trap.to_string(), "call stack exhausted");
+    // The store stays usable after a trap.
+    assert_eq!(
+        call(&mut store, instance, "down", &[Val::I64(3)]).unwrap(),
+        vec![Val::I64(3)]
+    );
+}
+
+#[test]
+fn value_stack_limit_is_a_trap() {
+    let engine = Engine::new(Config::default().max_value_stack(1000));
+    let module = compile(&engine, RECURSE);
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let Err(Error::Trap(trap)) = call(&mut store, instance, "down", &[Val::I64(10_000)]) else {
+        panic!("expected call stack exhaustion");
+    };
+    assert_eq!(trap.code(), Some(TrapCode::CallStackExhausted));
+}
+
+#[test]
+fn memory_limits_are_enforced() {
+    let engine = Engine::new(Config::default().max_memory_pages(4));
+    let module = compile(
+        &engine,
+        r#"(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    assert_eq!(
+        call(&mut store, instance, "grow", &[Val::I32(3)]).unwrap(),
+        vec![Val::I32(1)]
+    );
+    assert_eq!(
+        call(&mut store, instance, "grow", &[Val::I32(1)]).unwrap(),
+        vec![Val::I32(-1)]
+    );
+    let big = compile(&engine, "(module (memory 5))");
+    let err = Linker::new().instantiate(&mut store, &big).unwrap_err();
+    assert!(matches!(err, InstantiationError::Limit(_)), "{err}");
+}
+
+#[test]
+fn nan_results_are_canonical() {
+    let engine = Engine::default();
+    let module = compile(
+        &engine,
+        r#"(module
+            (func (export "add32") (param f32 f32) (result f32) (f32.add (local.get 0) (local.get 1)))
+            (func (export "sqrt64") (param f64) (result f64) (f64.sqrt (local.get 0)))
+            (func (export "neg32") (param f32) (result f32) (f32.neg (local.get 0))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let payload_nan = Val::F32(0xffc0_1234);
+    let out = call(
+        &mut store,
+        instance,
+        "add32",
+        &[payload_nan, Val::F32(1.0f32.to_bits())],
+    )
+    .unwrap();
+    assert_eq!(out, vec![Val::F32(0x7fc0_0000)]);
+    let out = call(
+        &mut store,
+        instance,
+        "sqrt64",
+        &[Val::F64((-1.0f64).to_bits())],
+    )
+    .unwrap();
+    assert_eq!(out, vec![Val::F64(0x7ff8_0000_0000_0000)]);
+    // Sign and payload operations are bitwise and keep the payload.
+    let out = call(&mut store, instance, "neg32", &[payload_nan]).unwrap();
+    assert_eq!(out, vec![Val::F32(0x7fc0_1234)]);
+}
+
+#[test]
+fn features_outside_wasm2_are_rejected_by_name() {
+    let engine = Engine::default();
+    let cases = [
+        (
+            "(module (func (result v128) (v128.const i64x2 0 0)))",
+            "SIMD",
+        ),
+        ("(module (memory i64 1))", "memory64"),
+        ("(module (memory 1) (memory 1))", "multiple memories"),
+        ("(module (func $f) (func (return_call $f)))", "tail calls"),
+        (
+            "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",
+            "constant expression",
+        ),
+    ];
+    for (wat, feature) in cases {
+        match Module::from_wat(&engine, wat) {
+            Err(CompileError::Invalid { message, .. }) => {
+                assert!(
+                    message.contains(feature),
+                    "`{wat}`: `{message}` should name {feature}"
+                );
+            }
+            other => panic!("`{wat}` should be rejected, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn call_with_wrong_arguments_is_a_type_error() {
+    let engine = Engine::default();
+    let module = compile(&engine, RECURSE);
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let err = call(&mut store, instance, "down", &[Val::I32(1)]).unwrap_err();
+    assert!(matches!(err, Error::Type(_)), "{err}");
+}
