@@ -956,15 +956,45 @@ fn invalid_code_in_state_fails_with_all_gas() {
 }
 
 #[test]
-fn injected_metering_is_a_clear_error_until_available() {
+fn injected_metering_charges_instructions_and_meters_deployed_code() {
     let vm = Vm::new(Settings {
         metering: Metering::Injected,
         ..Settings::default()
     });
+    let mut state = state_with(&[(CONTRACT, example("counter"))]);
+    let msg = Message::call(SENDER, CONTRACT, vec![], GAS);
+    let first = execute_message(&vm, &mut state, &env(), &msg);
+    let second = execute_message(&vm, &mut state, &env(), &msg);
+    assert!(first.is_success() && second.is_success());
+    // The same instructions run both times; only the EEI costs differ (20200 vs 5200).
+    let instructions = GAS - first.gas_left - 20_200;
+    assert!(instructions > 0);
+    assert_eq!(GAS - second.gas_left - 5_200, instructions);
     assert_eq!(
-        vm.validate(&example("counter")),
-        Err(ContractError::MeteringUnavailable)
+        state.code(CONTRACT).bytes(),
+        &example("counter")[..],
+        "pre-state code unchanged"
     );
+
+    let runtime = example("counter");
+    let result = execute_message(
+        &vm,
+        &mut state,
+        &env(),
+        &Message::create(SENDER, constructor(&runtime), GAS),
+    );
+    let deployed = state.code(result.create_address.expect("created"));
+    assert!(deployed.len() > runtime.len(), "deployed code is metered");
+    assert!(ewvm::metering::recognize(&deployed)
+        .unwrap()
+        .use_gas
+        .is_some());
+    let floats = module("", "", "(drop (f32.add (f32.const 1) (f32.const 2)))");
+    assert!(matches!(
+        vm.validate(&floats),
+        Err(ContractError::Metering(_))
+    ));
+    assert_eq!(Vm::new(Settings::default()).validate(&floats), Ok(()));
 }
 
 // ----- Bad inputs: failures, never panics -----

@@ -7,8 +7,8 @@
 //! - has no start function;
 //! - is valid WebAssembly (the interpreter's validator: Wasm 2.0 without SIMD).
 //!
-//! Floats are allowed, as in Hera (only the metering rules of the Sentinel forbid them; with
-//! injected metering the rewriter enforces that). The rules are checked in one pass over the
+//! Floats are allowed when metering is off, as in Hera; with injected metering the rewriter's
+//! `ewasm` rules (the Sentinel's) reject every float instruction and type. The rules are checked in one pass over the
 //! sections with `wasmparser`, before the interpreter compiles the module, so an error names the
 //! first broken rule in section order. [`Vm`](super::Vm) caches the outcome per code hash.
 
@@ -166,9 +166,16 @@ pub enum ContractError {
         /// Byte offset of the export.
         offset: usize,
     },
-    /// Injected metering was asked for but the rewriter is not part of this build yet.
-    #[error("injected metering is not yet available")]
-    MeteringUnavailable,
+    /// The metering rewriter refused the module (with injected metering), e.g. for a float
+    /// instruction; the rewriter's message.
+    #[error("cannot meter contract: {0}")]
+    Metering(String),
+}
+
+impl From<crate::metering::MeteringError> for ContractError {
+    fn from(e: crate::metering::MeteringError) -> Self {
+        ContractError::Metering(e.to_string())
+    }
 }
 
 impl From<wasmparser::BinaryReaderError> for ContractError {

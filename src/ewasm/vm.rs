@@ -11,6 +11,7 @@ use super::eei::{self, Frame};
 use super::host::{CallKind, Host, Message};
 use super::outcome::{ExecutionResult, Failure, Halt};
 use super::validate::{check_contract, check_preamble, ContractError, WASM_MAGIC};
+use crate::metering;
 use crate::state::keccak256;
 use crate::wasm::{Config, Engine, Error, InstantiationError, Linker, Module, Store};
 
@@ -20,7 +21,10 @@ pub enum Metering {
     /// Only EEI calls and `useGas` cost gas (how the Ewasm state tests were filled).
     #[default]
     Off,
-    /// Code is rewritten by the metering injector at deployment and when first seen in a state.
+    /// Code is rewritten by [`metering::inject`] (default `ewasm` rules and stack limit) at
+    /// deployment, and when first seen in a state (code already importing `useGas` runs as is).
+    /// Deployed code is stored metered; code from a pre-state stays as it is in the state
+    /// (`codeCopy` sees it) and only its compiled, metered form is cached.
     Injected,
 }
 
@@ -196,7 +200,34 @@ impl Vm {
     fn meter<'c>(&self, code: &'c [u8]) -> Result<Cow<'c, [u8]>, ContractError> {
         match self.settings.metering {
             Metering::Off => Ok(Cow::Borrowed(code)),
-            Metering::Injected => Err(ContractError::MeteringUnavailable),
+            Metering::Injected => {
+                let config = metering::Config::default().allow_metered(true);
+                Ok(Cow::Owned(metering::inject(code, &config)?))
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_is_cached_per_code_hash() {
+        let vm = Vm::new(Settings::default());
+        let bad = b"\0asm\x02\0\0\0".to_vec();
+        let good = wat::parse_str(
+            r#"(module (memory 1) (export "memory" (memory 0)) (func (export "main")))"#,
+        )
+        .unwrap();
+        for _ in 0..3 {
+            assert_eq!(
+                vm.validate(&bad),
+                Err(ContractError::BadVersion([2, 0, 0, 0]))
+            );
+            assert_eq!(vm.validate(&good), Ok(()));
+        }
+        assert_eq!(vm.cache().len(), 2);
+        assert!(vm.cache().contains_key(&keccak256(&good)));
     }
 }
