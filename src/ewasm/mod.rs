@@ -8,11 +8,15 @@
 //!   code hash ([`validate`]), instantiates it with the granted host modules, calls `main`, and
 //!   maps how it ended to an [`ExecutionResult`] ([`outcome`]).
 //! - [`execute_message`] is the entry point for the state-test harness and the CLI.
+//! - [`Metering`] is a setting: `Off` (only EEI calls and `useGas` cost gas, as the Ewasm state
+//!   tests were filled) or `Injected` ([`crate::metering::inject`] at deployment and on first
+//!   sight of pre-state code, cached per code hash).
 //!
 //! Decisions against the digests (eei.md, contracts.md): Hera's gas numbers and order of checks;
 //! the return-data buffer is cleared by calls that fail early (digest recommendation); deployed
 //! output that is not Wasm is stored as is (Hera); `selfDestruct` is a success (Hera); floats are
-//! allowed when metering is off (Hera). No precompiles or system contracts are installed: Hera
+//! allowed when metering is off (Hera); `callDelegate` gets no value stipend (Hera's would mint
+//! 2300 gas). No precompiles or system contracts are installed: Hera
 //! left precompiles to the client and reached the Sentinel (0x…0a) only for metering, which ewvm
 //! does in process; calls to 0x…01–0x…0b are calls to plain accounts.
 //!
