@@ -4,7 +4,9 @@
 //! - [`wasm`]: the deterministic WebAssembly interpreter.
 //! - [`metering`]: gas metering injected at deployment, and the stack-height limiter.
 //! - [`state`]: the world state, its journal and the Merkle-Patricia state root.
+//! - [`ewasm`]: the EEI host modules, contract validation and message semantics over a `Host`.
 
+pub mod ewasm;
 pub mod metering;
 pub mod state;
 pub mod wasm;
