@@ -248,6 +248,30 @@ impl Module {
         self.inner.export_order.iter().map(String::as_str)
     }
 
+    /// A listing of the internal code of every defined function, for inspecting the translator.
+    pub fn disassemble(&self) -> String {
+        let m = &self.inner;
+        let mut out = String::new();
+        for (i, f) in m.funcs.iter().enumerate() {
+            let end = m
+                .funcs
+                .get(i + 1)
+                .map_or(m.code.len(), |next| next.entry as usize);
+            let consts = &m.consts[f.consts_start as usize..][..f.consts_len as usize];
+            out += &format!(
+                "func {} (params {}, locals {}, frame {}) consts {consts:?}\n",
+                m.num_imported_funcs as usize + i,
+                f.params,
+                f.locals,
+                f.frame_size
+            );
+            for pc in f.entry as usize..end {
+                out += &format!("  {pc:5}: {:?}\n", m.code[pc]);
+            }
+        }
+        out
+    }
+
     /// The engine this module was compiled for.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

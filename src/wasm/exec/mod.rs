@@ -69,31 +69,50 @@ pub(crate) fn call<T>(
     outcome
 }
 
-/// Checked access to `N` bytes of memory at `addr + offset`.
-#[inline(always)]
-fn mem_read<const N: usize>(mem: &[u8], addr: u64, offset: u32) -> Result<[u8; N], TrapCode> {
-    let start = addr as usize + offset as usize;
-    match mem.get(start..start + N) {
-        Some(bytes) => Ok(bytes.try_into().unwrap_or([0; N])),
-        None => Err(TrapCode::MemoryOutOfBounds),
-    }
+/// The current instance's linear memory as a raw view, cached in the executor so that loads
+/// and stores skip the store's lookups. It is refreshed whenever the buffer may have moved: after
+/// `memory.grow`, after every host call and on every change of instance.
+#[derive(Clone, Copy)]
+struct MemView {
+    ptr: *mut u8,
+    len: usize,
 }
 
-/// Checked write of `N` bytes of memory at `addr + offset`.
-#[inline(always)]
-fn mem_write<const N: usize>(
-    mem: &mut [u8],
-    addr: u64,
-    offset: u32,
-    bytes: [u8; N],
-) -> Result<(), TrapCode> {
-    let start = addr as usize + offset as usize;
-    match mem.get_mut(start..start + N) {
-        Some(dst) => {
-            dst.copy_from_slice(&bytes);
-            Ok(())
+impl MemView {
+    fn of(memory: Option<&mut Vec<u8>>) -> Self {
+        match memory {
+            Some(data) => MemView {
+                ptr: data.as_mut_ptr(),
+                len: data.len(),
+            },
+            None => MemView {
+                ptr: std::ptr::null_mut(),
+                len: 0,
+            },
         }
-        None => Err(TrapCode::MemoryOutOfBounds),
+    }
+
+    /// Reads `N` bytes at `addr + offset`, or traps out of bounds.
+    #[inline(always)]
+    fn read<const N: usize>(self, addr: u64, offset: u32) -> Result<[u8; N], TrapCode> {
+        let start = addr as usize + offset as usize;
+        if start + N > self.len {
+            return Err(TrapCode::MemoryOutOfBounds);
+        }
+        // SAFETY: `start + N <= len`, and `ptr`/`len` describe the live buffer (see the type docs).
+        Ok(unsafe { std::ptr::read_unaligned(self.ptr.add(start) as *const [u8; N]) })
+    }
+
+    /// Writes `N` bytes at `addr + offset`, or traps out of bounds.
+    #[inline(always)]
+    fn write<const N: usize>(self, addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), TrapCode> {
+        let start = addr as usize + offset as usize;
+        if start + N > self.len {
+            return Err(TrapCode::MemoryOutOfBounds);
+        }
+        // SAFETY: as in `read`.
+        unsafe { std::ptr::write_unaligned(self.ptr.add(start) as *mut [u8; N], bytes) };
+        Ok(())
     }
 }
 
@@ -142,24 +161,37 @@ fn run<T>(
             return Err(Trap::from($code))
         };
     }
-    macro_rules! slot {
-        ($i:expr) => {
-            s[fp + $i as usize]
-        };
+    // Frame slots. SAFETY: the translator names only slots below the function's
+    // `frame_size`, and every frame is entered only after checking
+    // `fp + frame_size <= s.len()` (see `init_frame` and `enter!`).
+    macro_rules! get {
+        ($i:expr) => {{
+            let i = fp + $i as usize;
+            debug_assert!(i < s.len());
+            unsafe { *s.get_unchecked(i) }
+        }};
+    }
+    macro_rules! set {
+        ($i:expr, $v:expr) => {{
+            let v = $v;
+            let i = fp + $i as usize;
+            debug_assert!(i < s.len());
+            unsafe { *s.get_unchecked_mut(i) = v }
+        }};
     }
     macro_rules! un {
         ($r:expr, $t:ty, |$a:ident| $e:expr) => {{
             let r = $r;
-            let $a = <$t>::from_slot(slot!(r.src));
-            slot!(r.dst) = ($e).into_slot();
+            let $a = <$t>::from_slot(get!(r.src));
+            set!(r.dst, ($e).into_slot());
         }};
     }
     macro_rules! un_trap {
         ($r:expr, $t:ty, |$a:ident| $e:expr) => {{
             let r = $r;
-            let $a = <$t>::from_slot(slot!(r.src));
+            let $a = <$t>::from_slot(get!(r.src));
             match $e {
-                Ok(v) => slot!(r.dst) = v.into_slot(),
+                Ok(v) => set!(r.dst, v.into_slot()),
                 Err(code) => trap!(code),
             }
         }};
@@ -167,18 +199,18 @@ fn run<T>(
     macro_rules! bin {
         ($r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
             let r = $r;
-            let $a = <$t>::from_slot(slot!(r.a));
-            let $b = <$t>::from_slot(slot!(r.b));
-            slot!(r.dst) = ($e).into_slot();
+            let $a = <$t>::from_slot(get!(r.a));
+            let $b = <$t>::from_slot(get!(r.b));
+            set!(r.dst, ($e).into_slot());
         }};
     }
     macro_rules! bin_trap {
         ($r:expr, $t:ty, $f:expr) => {{
             let r = $r;
-            let a = <$t>::from_slot(slot!(r.a));
-            let b = <$t>::from_slot(slot!(r.b));
+            let a = <$t>::from_slot(get!(r.a));
+            let b = <$t>::from_slot(get!(r.b));
             match $f(a, b) {
-                Ok(v) => slot!(r.dst) = v.into_slot(),
+                Ok(v) => set!(r.dst, v.into_slot()),
                 Err(code) => trap!(code),
             }
         }};
@@ -186,8 +218,8 @@ fn run<T>(
     macro_rules! br_cmp {
         ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
             let b = $b;
-            let $x = <$t>::from_slot(slot!(b.a));
-            let $y = <$t>::from_slot(slot!(b.b));
+            let $x = <$t>::from_slot(get!(b.a));
+            let $y = <$t>::from_slot(get!(b.b));
             if $e {
                 pc = b.target as usize;
             }
@@ -196,7 +228,7 @@ fn run<T>(
     macro_rules! br_test {
         ($b:expr, $t:ty, $taken_if_zero:expr) => {{
             let b = $b;
-            if (<$t>::from_slot(slot!(b.cond)) == 0) == $taken_if_zero {
+            if (<$t>::from_slot(get!(b.cond)) == 0) == $taken_if_zero {
                 pc = b.target as usize;
             }
         }};
@@ -207,6 +239,7 @@ fn run<T>(
         let module = inst.module.inner.clone();
         let code: &[Op] = &module.code;
         let mem_idx = inst.memories.first().map_or(usize::MAX, |&m| m as usize);
+        let mut mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
 
         // Pops the current frame; leaves the function when it was the entry frame.
         macro_rules! ret {
@@ -228,9 +261,9 @@ fn run<T>(
         macro_rules! load {
             ($m:expr, $n:literal, |$b:ident| $e:expr) => {{
                 let m = $m;
-                let addr = slot!(m.addr) as u32 as u64;
-                match mem_read::<$n>(&store.memories[mem_idx].data, addr, m.offset) {
-                    Ok($b) => slot!(m.val) = ($e).into_slot(),
+                let addr = get!(m.addr) as u32 as u64;
+                match mem.read::<$n>(addr, m.offset) {
+                    Ok($b) => set!(m.val, ($e).into_slot()),
                     Err(code) => trap!(code),
                 }
             }};
@@ -238,11 +271,9 @@ fn run<T>(
         macro_rules! store {
             ($m:expr, $n:literal, |$v:ident| $e:expr) => {{
                 let m = $m;
-                let $v = slot!(m.val);
-                let addr = slot!(m.addr) as u32 as u64;
-                if let Err(code) =
-                    mem_write::<$n>(&mut store.memories[mem_idx].data, addr, m.offset, $e)
-                {
+                let $v = get!(m.val);
+                let addr = get!(m.addr) as u32 as u64;
+                if let Err(code) = mem.write::<$n>(addr, m.offset, $e) {
                     trap!(code)
                 }
             }};
@@ -321,6 +352,7 @@ fn run<T>(
                             }
                             s[args_at + i] = r.to_slot();
                         }
+                        mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
                     }
                 }
             }};
@@ -330,7 +362,7 @@ fn run<T>(
             let op = code[pc];
             pc += 1;
             match op {
-                Op::Copy(r) => slot!(r.dst) = slot!(r.src),
+                Op::Copy(r) => set!(r.dst, get!(r.src)),
                 Op::Unreachable => trap!(TrapCode::Unreachable),
                 Op::Jump(target) => pc = target as usize,
                 Op::BrIfEqz(b) => br_test!(b, u32, true),
@@ -358,7 +390,7 @@ fn run<T>(
                 Op::BrI64GeS(b) => br_cmp!(b, i64, |x, y| x >= y),
                 Op::BrI64GeU(b) => br_cmp!(b, u64, |x, y| x >= y),
                 Op::BrTable(index, len, src) => {
-                    let i = slot!(index) as u32;
+                    let i = get!(index) as u32;
                     let Op::BrEntry(entry) = code[pc + i.min(len) as usize] else {
                         unreachable!("br_table entries follow the table");
                     };
@@ -380,7 +412,7 @@ fn run<T>(
                     ret!();
                 }
                 Op::Return1(src) => {
-                    s[fp] = slot!(src);
+                    s[fp] = get!(src);
                     ret!();
                 }
                 Op::CallInternal(i, base) => enter!(module.funcs[i as usize], &module.consts, base),
@@ -393,7 +425,7 @@ fn run<T>(
                         unreachable!("call_indirect is followed by its argument base");
                     };
                     pc += 1;
-                    let i = slot!(index) as u32;
+                    let i = get!(index) as u32;
                     let func = match table!(table).elements.get(i as usize) {
                         Some(&0) => trap!(TrapCode::UninitializedElement),
                         Some(&slot) => slot - 1,
@@ -409,54 +441,54 @@ fn run<T>(
                     None => trap!(TrapCode::OutOfGas),
                 },
                 Op::ChargePerUnit(n, k) => {
-                    let amount = GasCharge::PerUnit(k).amount(slot!(n) as u32);
+                    let amount = GasCharge::PerUnit(k).amount(get!(n) as u32);
                     store.consume_gas(amount)?;
                 }
                 Op::ChargePerWord32(n, k) => {
-                    let amount = GasCharge::PerWord32(k).amount(slot!(n) as u32);
+                    let amount = GasCharge::PerWord32(k).amount(get!(n) as u32);
                     store.consume_gas(amount)?;
                 }
                 Op::Select(r) => {
-                    if slot!(r.b) as u32 == 0 {
-                        slot!(r.dst) = slot!(r.a);
+                    if get!(r.b) as u32 == 0 {
+                        set!(r.dst, get!(r.a));
                     }
                 }
-                Op::GlobalGet(dst, i) => slot!(dst) = global!(i).value,
-                Op::GlobalSet(src, i) => global!(i).value = slot!(src),
+                Op::GlobalGet(dst, i) => set!(dst, global!(i).value),
+                Op::GlobalSet(src, i) => global!(i).value = get!(src),
                 Op::TableGet(b) => {
-                    let i = slot!(b.base) as u32 as usize;
+                    let i = get!(b.base) as u32 as usize;
                     match table!(b.index).elements.get(i) {
-                        Some(&v) => slot!(b.base) = v,
+                        Some(&v) => set!(b.base, v),
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
                 Op::TableSet(b) => {
-                    let i = slot!(b.base) as u32 as usize;
-                    let v = slot!(b.base + 1);
+                    let i = get!(b.base) as u32 as usize;
+                    let v = get!(b.base + 1);
                     match table!(b.index).elements.get_mut(i) {
                         Some(e) => *e = v,
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Op::TableSize(dst, t) => slot!(dst) = table!(t).elements.len() as u64,
+                Op::TableSize(dst, t) => set!(dst, table!(t).elements.len() as u64),
                 Op::TableGrow(b) => {
-                    let init = slot!(b.base);
-                    let delta = slot!(b.base + 1) as u32;
+                    let init = get!(b.base);
+                    let delta = get!(b.base + 1) as u32;
                     let old = table!(b.index).grow(delta, init, max_elements);
-                    slot!(b.base) = old.unwrap_or(u32::MAX) as u64;
+                    set!(b.base, old.unwrap_or(u32::MAX) as u64);
                 }
                 Op::TableFill(b) => {
-                    let d = slot!(b.base) as u32 as u64;
-                    let v = slot!(b.base + 1);
-                    let n = slot!(b.base + 2) as u32 as u64;
+                    let d = get!(b.base) as u32 as u64;
+                    let v = get!(b.base + 1);
+                    let n = get!(b.base + 2) as u32 as u64;
                     let table = &mut table!(b.index);
                     let r = range(d, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
                     table.elements[r].fill(v);
                 }
                 Op::TableCopy(b) => {
-                    let dst_at = slot!(b.base) as u32 as u64;
-                    let src_at = slot!(b.base + 1) as u32 as u64;
-                    let n = slot!(b.base + 2) as u32 as u64;
+                    let dst_at = get!(b.base) as u32 as u64;
+                    let src_at = get!(b.base + 1) as u32 as u64;
+                    let n = get!(b.base + 2) as u32 as u64;
                     let inst = &store.instances[instance as usize];
                     let (dst, src) = (
                         inst.tables[b.index as usize] as usize,
@@ -487,9 +519,9 @@ fn run<T>(
                     }
                 }
                 Op::TableInit(b) => {
-                    let dst_at = slot!(b.base) as u32 as u64;
-                    let src_at = slot!(b.base + 1) as u32 as u64;
-                    let n = slot!(b.base + 2) as u32 as u64;
+                    let dst_at = get!(b.base) as u32 as u64;
+                    let src_at = get!(b.base + 1) as u32 as u64;
+                    let n = get!(b.base + 2) as u32 as u64;
                     let inst = &store.instances[instance as usize];
                     let seg = &inst.elems[b.other as usize];
                     let table = &mut store.tables[inst.tables[b.index as usize] as usize];
@@ -501,7 +533,10 @@ fn run<T>(
                     store.instances[instance as usize].elems[e as usize] = Arc::new([])
                 }
                 Op::RefFunc(dst, f) => {
-                    slot!(dst) = store.instances[instance as usize].funcs[f as usize] as u64 + 1
+                    set!(
+                        dst,
+                        store.instances[instance as usize].funcs[f as usize] as u64 + 1
+                    )
                 }
 
                 Op::I32Load(m) => load!(m, 4, |b| u32::from_le_bytes(b)),
@@ -523,16 +558,17 @@ fn run<T>(
                 Op::I64Store8(m) => store!(m, 1, |v| [v as u8]),
                 Op::I64Store16(m) => store!(m, 2, |v| (v as u16).to_le_bytes()),
                 Op::I64Store32(m) => store!(m, 4, |v| (v as u32).to_le_bytes()),
-                Op::MemorySize(dst) => slot!(dst) = store.memories[mem_idx].pages() as u64,
+                Op::MemorySize(dst) => set!(dst, store.memories[mem_idx].pages() as u64),
                 Op::MemoryGrow(r) => {
-                    let delta = slot!(r.src) as u32;
+                    let delta = get!(r.src) as u32;
                     let old = store.memories[mem_idx].grow(delta, max_pages);
-                    slot!(r.dst) = old.unwrap_or(u32::MAX) as u64;
+                    set!(r.dst, old.unwrap_or(u32::MAX) as u64);
+                    mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
                 }
                 Op::MemoryInit(b) => {
-                    let dst_at = slot!(b.base) as u32 as u64;
-                    let src_at = slot!(b.base + 1) as u32 as u64;
-                    let n = slot!(b.base + 2) as u32 as u64;
+                    let dst_at = get!(b.base) as u32 as u64;
+                    let src_at = get!(b.base + 1) as u32 as u64;
+                    let n = get!(b.base + 2) as u32 as u64;
                     let seg = &store.instances[instance as usize].datas[b.index as usize];
                     let mem = &mut store.memories[mem_idx].data;
                     let sr = range(src_at, n, seg.len(), TrapCode::MemoryOutOfBounds)?;
@@ -543,18 +579,18 @@ fn run<T>(
                     store.instances[instance as usize].datas[d as usize] = Arc::new([])
                 }
                 Op::MemoryCopy(base) => {
-                    let dst_at = slot!(base) as u32 as u64;
-                    let src_at = slot!(base + 1) as u32 as u64;
-                    let n = slot!(base + 2) as u32 as u64;
+                    let dst_at = get!(base) as u32 as u64;
+                    let src_at = get!(base + 1) as u32 as u64;
+                    let n = get!(base + 2) as u32 as u64;
                     let mem = &mut store.memories[mem_idx].data;
                     let sr = range(src_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     mem.copy_within(sr, dr.start);
                 }
                 Op::MemoryFill(base) => {
-                    let dst_at = slot!(base) as u32 as u64;
-                    let v = slot!(base + 1) as u8;
-                    let n = slot!(base + 2) as u32 as u64;
+                    let dst_at = get!(base) as u32 as u64;
+                    let v = get!(base + 1) as u8;
+                    let n = get!(base + 2) as u32 as u64;
                     let mem = &mut store.memories[mem_idx].data;
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     mem[dr].fill(v);
