@@ -114,10 +114,15 @@ pub fn kernels_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../kernels")
 }
 
+/// `$EWVM_ETHEREUM_TESTS/bench` (default `../shared/ethereum-tests` next to the repository, as
+/// for the tests).
 pub fn bench_dir() -> PathBuf {
-    std::env::var_os("EWVM_BENCH_CONTRACTS")
+    std::env::var_os("EWVM_ETHEREUM_TESTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/ethereum-tests/bench"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/ethereum-tests")
+        })
+        .join("bench")
 }
 
 /// Median of durations in seconds.

@@ -101,7 +101,10 @@ fn workloads() -> Vec<Workload> {
             name: func.to_string(),
             what: format!(
                 "{module}.wasm `{func}({})`",
-                args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+                args.iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             work: Work::Kernel {
                 wasm,
@@ -119,7 +122,10 @@ fn workloads() -> Vec<Workload> {
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
     if files.is_empty() {
-        eprintln!("no Ewasm benchmark contracts in {} (set EWVM_BENCH_CONTRACTS)", dir.display());
+        eprintln!(
+            "no Ewasm benchmark contracts in {} (set EWVM_ETHEREUM_TESTS)",
+            dir.display()
+        );
     }
     let mut largest: Option<(String, Vec<u8>)> = None;
     for path in files {
@@ -130,9 +136,13 @@ fn workloads() -> Vec<Workload> {
         let to = tx["to"].as_str().unwrap().to_lowercase();
         let code_hex = test["pre"][&to]["code"].as_str().unwrap();
         let code = hex::decode(code_hex.trim_start_matches("0x")).unwrap();
-        let calldata = hex::decode(tx["data"][0].as_str().unwrap().trim_start_matches("0x")).unwrap();
-        let gas = i64::from_str_radix(tx["gasLimit"][0].as_str().unwrap().trim_start_matches("0x"), 16)
-            .unwrap();
+        let calldata =
+            hex::decode(tx["data"][0].as_str().unwrap().trim_start_matches("0x")).unwrap();
+        let gas = i64::from_str_radix(
+            tx["gasLimit"][0].as_str().unwrap().trim_start_matches("0x"),
+            16,
+        )
+        .unwrap();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let name = stem.trim_start_matches("bench").to_string();
         let name = name[..1].to_lowercase() + &name[1..];
@@ -170,7 +180,11 @@ fn main() {
     let o = options();
     let mut all = workloads();
     if !o.filter.is_empty() {
-        all.retain(|w| o.filter.iter().any(|f| w.name.contains(f.as_str()) || w.what.contains(f.as_str())));
+        all.retain(|w| {
+            o.filter
+                .iter()
+                .any(|f| w.name.contains(f.as_str()) || w.what.contains(f.as_str()))
+        });
     }
     let wabt = run_wabt::available();
     let v8 = run_v8::available();
@@ -203,7 +217,10 @@ fn main() {
                     Some(want) if *want != m.result => Err(format!(
                         "WRONG RESULT {} (ewvm: {want}){}",
                         m.result,
-                        m.note.as_ref().map(|n| format!("; {n}")).unwrap_or_default()
+                        m.note
+                            .as_ref()
+                            .map(|n| format!("; {n}"))
+                            .unwrap_or_default()
                     )),
                     _ => Ok(m),
                 }
@@ -213,7 +230,10 @@ fn main() {
                     "{:>10.2} ms  {}{}",
                     median(&m.times) * 1e3,
                     m.result,
-                    m.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default()
+                    m.note
+                        .as_ref()
+                        .map(|n| format!("  ({n})"))
+                        .unwrap_or_default()
                 ),
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -224,7 +244,9 @@ fn main() {
             }
             results.insert((w.name.clone(), engine.to_string()), r);
         }
-        if matches!(w.work, Work::Contract { .. }) && o.engines.iter().any(|e| e.starts_with("ewvm")) {
+        if matches!(w.work, Work::Contract { .. })
+            && o.engines.iter().any(|e| e.starts_with("ewvm"))
+        {
             use ewvm::ewasm::Metering;
             for (label, metering) in [("eei", Metering::Off), ("eei-metered", Metering::Injected)] {
                 eprint!("{:<28} {:<13} ", w.name, label);
@@ -241,7 +263,10 @@ fn main() {
                     if want == m.result {
                         Ok(m)
                     } else {
-                        Err(format!("WRONG RESULT {} (ewvm stub host: {want})", m.result))
+                        Err(format!(
+                            "WRONG RESULT {} (ewvm stub host: {want})",
+                            m.result
+                        ))
                     }
                 });
                 match &r {
@@ -258,7 +283,11 @@ fn main() {
     std::fs::create_dir_all(&o.out).unwrap();
     std::fs::write(o.out.join("latest.md"), &md).unwrap();
     std::fs::write(o.out.join("latest.svg"), &svg).unwrap();
-    std::fs::write(o.out.join("latest.json"), report::json(&all, &results, &eei, &machine)).unwrap();
+    std::fs::write(
+        o.out.join("latest.json"),
+        report::json(&all, &results, &eei, &machine),
+    )
+    .unwrap();
     println!("{md}");
     eprintln!("wrote {}/latest.{{md,svg,json}}", o.out.display());
     if errors > 0 {
@@ -266,4 +295,3 @@ fn main() {
         std::process::exit(1);
     }
 }
-

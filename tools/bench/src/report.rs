@@ -9,7 +9,9 @@ use crate::{Measurement, Options, ENGINES};
 type Results = BTreeMap<(String, String), Result<Measurement, String>>;
 
 const TITLES: [&str; 6] = ["ewvm", "ewvm metered", "wasmi 2.0", "wasm3", "wabt", "V8"];
-const COLORS: [&str; 6] = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#9467bd", "#7f7f7f"];
+const COLORS: [&str; 6] = [
+    "#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#9467bd", "#7f7f7f",
+];
 
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -21,7 +23,9 @@ pub fn machine() -> String {
                 .map(|(_, v)| v.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into());
-    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let n = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let node = std::process::Command::new(crate::run_v8::node())
         .arg("--version")
         .output()
@@ -148,13 +152,20 @@ pub fn markdown(
         };
     }
     let (g, _) = geo_pair(all, results, "ewvm-metered", "ewvm");
-    let _ = writeln!(s, " **{}** |", g.map(|g| format!("{g:.3}")).unwrap_or("—".into()));
+    let _ = writeln!(
+        s,
+        " **{}** |",
+        g.map(|g| format!("{g:.3}")).unwrap_or("—".into())
+    );
     let _ = writeln!(
         s,
         "\nGeometric means are over the execution workloads (kernels and contracts, not start-up) \
          that the engine ran; the count is in parentheses.\n"
     );
-    let _ = writeln!(s, "Headline ratios (geometric mean of per-workload time ratios, execution workloads):\n");
+    let _ = writeln!(
+        s,
+        "Headline ratios (geometric mean of per-workload time ratios, execution workloads):\n"
+    );
     for (num, den) in [
         ("ewvm-metered", "wasmi"),
         ("ewvm-metered", "wasm3"),
@@ -167,8 +178,15 @@ pub fn markdown(
             let _ = writeln!(s, "- {num} / {den}: **{g:.3}** over {n} workloads");
         }
     }
-    if let (Some(a), Some(b)) = (med(results, "startup", "ewvm-metered"), med(results, "startup", "wasmi")) {
-        let _ = writeln!(s, "- start-up, ewvm metered / wasmi (eager): **{:.3}**", a / b);
+    if let (Some(a), Some(b)) = (
+        med(results, "startup", "ewvm-metered"),
+        med(results, "startup", "wasmi"),
+    ) {
+        let _ = writeln!(
+            s,
+            "- start-up, ewvm metered / wasmi (eager): **{:.3}**",
+            a / b
+        );
     }
 
     if !eei.is_empty() {
@@ -181,8 +199,14 @@ pub fn markdown(
              helper functions that the contract rules forbid, so only `main` and `memory` are kept. \
              Ratio to the stub-host ewvm run of the table above.\n"
         );
-        let _ = writeln!(s, "| contract | EEI unmetered | EEI metered |\n|---|---:|---:|");
-        for w in all.iter().filter(|w| matches!(w.work, Work::Contract { .. })) {
+        let _ = writeln!(
+            s,
+            "| contract | EEI unmetered | EEI metered |\n|---|---:|---:|"
+        );
+        for w in all
+            .iter()
+            .filter(|w| matches!(w.work, Work::Contract { .. }))
+        {
             let _ = write!(s, "| {} |", w.name);
             for (label, base) in [("eei", "ewvm"), ("eei-metered", "ewvm-metered")] {
                 let cell = match eei.get(&(w.name.clone(), label.to_string())) {
@@ -206,7 +230,9 @@ pub fn markdown(
     for w in all {
         let mut notes = Vec::new();
         match &w.work {
-            Work::Kernel { floats: true, .. } | Work::Contract { floats: true, .. } | Work::Startup { floats: true, .. } => {
+            Work::Kernel { floats: true, .. }
+            | Work::Contract { floats: true, .. }
+            | Work::Startup { floats: true, .. } => {
                 notes.push("metered with `PermissiveRules` (floats)".to_string())
             }
             _ => notes.push("metered with `EwasmRules`".to_string()),
@@ -226,7 +252,14 @@ pub fn markdown(
             .and_then(|r| r.as_ref().ok())
             .map(|m| format!(", result `{}`", m.result))
             .unwrap_or_default();
-        let _ = writeln!(s, "- **{}**: {}{}; {}", w.name, w.what, result, notes.join("; "));
+        let _ = writeln!(
+            s,
+            "- **{}**: {}{}; {}",
+            w.name,
+            w.what,
+            result,
+            notes.join("; ")
+        );
     }
     s
 }
@@ -254,12 +287,20 @@ pub fn svg(all: &[Workload], results: &Results) -> String {
     let mut r = lo;
     while r <= hi * 1.001 {
         let yy = y(r);
-        let label = if r >= 1.0 { format!("{r:.0}×") } else { format!("1/{:.0}", 1.0 / r) };
+        let label = if r >= 1.0 {
+            format!("{r:.0}×")
+        } else {
+            format!("1/{:.0}", 1.0 / r)
+        };
         let _ = writeln!(
             s,
             r##"<line x1="{left}" x2="{:.0}" y1="{yy:.1}" y2="{yy:.1}" stroke="{}" stroke-width="1"/><text x="{:.0}" y="{:.1}" text-anchor="end">{label}</text>"##,
             left + group_w * rows.len() as f64,
-            if (r - 1.0).abs() < 1e-9 { "#000" } else { "#ddd" },
+            if (r - 1.0).abs() < 1e-9 {
+                "#000"
+            } else {
+                "#ddd"
+            },
             left - 4.0,
             yy + 4.0
         );
@@ -327,5 +368,6 @@ pub fn json(all: &[Workload], results: &Results, eei: &Results, machine: &str) -
         }
         rows.push(serde_json::json!({ "workload": w.name, "what": w.what, "engines": engines }));
     }
-    serde_json::to_string_pretty(&serde_json::json!({ "machine": machine, "workloads": rows })).unwrap()
+    serde_json::to_string_pretty(&serde_json::json!({ "machine": machine, "workloads": rows }))
+        .unwrap()
 }

@@ -31,7 +31,8 @@ pub fn needs_floats(wasm: &[u8]) -> bool {
 
 fn compile(engine: &Engine, wasm: &[u8], metered: bool, floats: bool) -> Result<Module, String> {
     if metered {
-        let out = metering::instrument(wasm, &metering_config(floats)).map_err(|e| e.to_string())?;
+        let out =
+            metering::instrument(wasm, &metering_config(floats)).map_err(|e| e.to_string())?;
         Module::new_with_gas(engine, &out.bytes, &out.layout.fusion()).map_err(|e| e.to_string())
     } else {
         Module::new(engine, wasm).map_err(|e| e.to_string())
@@ -86,7 +87,8 @@ fn oob() -> Trap {
 
 fn slice(mem: &[u8], ptr: i32, len: usize) -> Result<&[u8], Trap> {
     let p = ptr as u32 as usize;
-    mem.get(p..p.checked_add(len).ok_or_else(oob)?).ok_or_else(oob)
+    mem.get(p..p.checked_add(len).ok_or_else(oob)?)
+        .ok_or_else(oob)
 }
 
 fn stub_host() -> HostModule<Host> {
@@ -108,7 +110,9 @@ fn stub_host() -> HostModule<Host> {
             let mem = mem.ok_or_else(oob)?;
             let src = slice(&host.calldata, off, len as u32 as usize)?;
             let r = res as u32 as usize;
-            mem.get_mut(r..r + src.len()).ok_or_else(oob)?.copy_from_slice(src);
+            mem.get_mut(r..r + src.len())
+                .ok_or_else(oob)?
+                .copy_from_slice(src);
             Ok(())
         },
     )
@@ -116,7 +120,11 @@ fn stub_host() -> HostModule<Host> {
     for (name, revert) in [("finish", false), ("revert", true)] {
         m.func_wrap(name, move |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
             let out = slice(c.memory().ok_or_else(oob)?, ptr, len as u32 as usize)?.to_vec();
-            c.data_mut().halt = if revert { Halt::Revert(out) } else { Halt::Finish(out) };
+            c.data_mut().halt = if revert {
+                Halt::Revert(out)
+            } else {
+                Halt::Finish(out)
+            };
             Err::<(), _>(Trap::host(Halted))
         })
         .unwrap();
@@ -135,7 +143,9 @@ fn stub_host() -> HostModule<Host> {
         let key: [u8; 32] = slice(mem, k, 32)?.try_into().unwrap();
         let value = host.storage.get(&key).copied().unwrap_or([0; 32]);
         let r = r as u32 as usize;
-        mem.get_mut(r..r + 32).ok_or_else(oob)?.copy_from_slice(&value);
+        mem.get_mut(r..r + 32)
+            .ok_or_else(oob)?
+            .copy_from_slice(&value);
         Ok(())
     })
     .unwrap();
@@ -154,7 +164,12 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
             floats,
         } => {
             let module = compile(&engine, wasm, metered, *floats)?;
-            let params: Vec<Val> = sig.params.iter().zip(args).map(|(t, a)| val(*t, *a)).collect();
+            let params: Vec<Val> = sig
+                .params
+                .iter()
+                .zip(args)
+                .map(|(t, a)| val(*t, *a))
+                .collect();
             let mut m = Measurement::default();
             for _ in 0..reps {
                 // Metered code imports `ethereum.useGas` (fused: never actually called).
@@ -167,7 +182,8 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
                 let f = inst.get_func(&store, func).ok_or("no export")?;
                 let mut out = vec![Val::I32(0); sig.results.len()];
                 let t = Instant::now();
-                f.call(&mut store, &params, &mut out).map_err(|e| e.to_string())?;
+                f.call(&mut store, &params, &mut out)
+                    .map_err(|e| e.to_string())?;
                 m.times.push(t.elapsed().as_secs_f64());
                 m.result = value_string(sig.results[0], bits(&out[0]));
                 m.gas = Some(u64::MAX - store.gas());
@@ -183,7 +199,11 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
             let module = compile(&engine, code, metered, *floats)?;
             // Metered, the pairing contracts need more than the transaction's gas limit (about
             // 1 gas per instruction): measure speed with an unbounded limit, report gas used.
-            let limit = if metered { i64::MAX as u64 } else { *gas as u64 };
+            let limit = if metered {
+                i64::MAX as u64
+            } else {
+                *gas as u64
+            };
             let mut m = Measurement::default();
             for _ in 0..reps {
                 let host = Host {
@@ -237,7 +257,10 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
 /// compiled module is cached by the `Vm` after the first (untimed) run.
 pub fn run_eei(work: &Work, reps: usize, metering: Metering) -> Result<Measurement, String> {
     let Work::Contract {
-        code, calldata, gas, ..
+        code,
+        calldata,
+        gas,
+        ..
     } = work
     else {
         return Err("not a contract".into());

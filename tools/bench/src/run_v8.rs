@@ -51,7 +51,10 @@ pub fn run(work: &Work, name: &str, reps: usize) -> Result<Measurement, String> 
                    "result": sig.results[0].name(), "reps": reps})
         }
         Work::Contract {
-            code, calldata, gas, ..
+            code,
+            calldata,
+            gas,
+            ..
         } => {
             std::fs::write(&wasm_path, code).map_err(|e| e.to_string())?;
             json!({"mode": "contract", "wasm": wasm_path, "calldata": hex::encode(calldata),
@@ -74,7 +77,11 @@ pub fn run(work: &Work, name: &str, reps: usize) -> Result<Measurement, String> 
     if !out.status.success() {
         return Err(format!(
             "node failed: {}",
-            String::from_utf8_lossy(&out.stderr).lines().take(5).collect::<Vec<_>>().join(" | ")
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .take(5)
+                .collect::<Vec<_>>()
+                .join(" | ")
         ));
     }
     let v: serde_json::Value =

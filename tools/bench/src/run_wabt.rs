@@ -51,7 +51,10 @@ fn number(value: &str) -> Result<u64, String> {
 }
 
 pub fn available() -> bool {
-    Command::new("wasm-interp").arg("--version").output().is_ok()
+    Command::new("wasm-interp")
+        .arg("--version")
+        .output()
+        .is_ok()
 }
 
 pub fn run(work: &Work, name: &str, reps: usize) -> Result<Measurement, String> {
@@ -110,7 +113,10 @@ pub fn run(work: &Work, name: &str, reps: usize) -> Result<Measurement, String> 
     m.times = total.iter().map(|t| (t - b).max(0.0)).collect();
     m.note = Some(format!(
         "{}external time minus baseline {:.1} ms",
-        m.note.as_ref().map(|n| format!("{n}; ")).unwrap_or_default(),
+        m.note
+            .as_ref()
+            .map(|n| format!("{n}; "))
+            .unwrap_or_default(),
         b * 1e3
     ));
     Ok(m)

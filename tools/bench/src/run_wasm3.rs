@@ -21,10 +21,17 @@ fn err(e: impl std::fmt::Display) -> String {
 }
 
 /// Calls a kernel by its (static) signature; returns the result bits.
-fn call_kernel(rt: &Runtime, func: &str, params: &[Ty], args: &[u64], result: Ty) -> Result<(u64, f64), String> {
+fn call_kernel(
+    module: &wasm3::Module<'_>,
+    func: usize,
+    params: &[Ty],
+    args: &[u64],
+    result: Ty,
+) -> Result<(u64, f64), String> {
     macro_rules! go {
         ($args:ty, $ret:ty, $conv:expr, $($a:expr),*) => {{
-            let f = rt.find_function::<$args, $ret>(func).map_err(err)?;
+            // By index: wasm3 0.5's lookup by name misses some exports.
+            let f = module.function::<$args, $ret>(func).map_err(err)?;
             let t = Instant::now();
             let r = f.call($($a),*).map_err(err)?;
             let s = t.elapsed().as_secs_f64();
@@ -40,8 +47,16 @@ fn call_kernel(rt: &Runtime, func: &str, params: &[Ty], args: &[u64], result: Ty
         ([I32, I32], I32) => go!((u32, u32), u32, |r: u32| r as u64, a(0) as u32, a(1) as u32),
         ([I32], I32) => go!(u32, u32, |r: u32| r as u64, a(0) as u32),
         ([I32], F64) => go!(u32, f64, |r: f64| r.to_bits(), a(0) as u32),
-        ([I32, I32], F64) => go!((u32, u32), f64, |r: f64| r.to_bits(), a(0) as u32, a(1) as u32),
-        _ => Err(format!("signature {params:?} -> {result:?} not wired for wasm3")),
+        ([I32, I32], F64) => go!(
+            (u32, u32),
+            f64,
+            |r: f64| r.to_bits(),
+            a(0) as u32,
+            a(1) as u32
+        ),
+        _ => Err(format!(
+            "signature {params:?} -> {result:?} not wired for wasm3"
+        )),
     }
 }
 
@@ -60,7 +75,11 @@ fn range(ptr: u32, len: u32) -> std::ops::Range<usize> {
     ptr as usize..ptr as usize + len as usize
 }
 
-fn link(module: &mut wasm3::Module<'_>, imports: &[(String, String)], host: &Rc<RefCell<Host>>) -> Result<(), String> {
+fn link(
+    module: &mut wasm3::Module<'_>,
+    imports: &[(String, String)],
+    host: &Rc<RefCell<Host>>,
+) -> Result<(), String> {
     for (m, f) in imports {
         if m != "ethereum" {
             return Err(format!("import {m}.{f} not provided"));
@@ -75,15 +94,20 @@ fn link(module: &mut wasm3::Module<'_>, imports: &[(String, String)], host: &Rc<
             "getGasLeft" => module.link_closure("ethereum", "getGasLeft", move |_cc, ()| {
                 Ok(h.borrow().gas as i64)
             }),
-            "getCallDataSize" => module.link_closure("ethereum", "getCallDataSize", move |_cc, ()| {
-                Ok(h.borrow().calldata.len() as i32)
-            }),
+            "getCallDataSize" => {
+                module.link_closure("ethereum", "getCallDataSize", move |_cc, ()| {
+                    Ok(h.borrow().calldata.len() as i32)
+                })
+            }
             "callDataCopy" => module.link_closure(
                 "ethereum",
                 "callDataCopy",
                 move |cc, (res, off, len): (u32, u32, u32)| {
                     let h = h.borrow();
-                    let src = h.calldata.get(range(off, len)).ok_or(Trap::OutOfBoundsMemoryAccess)?;
+                    let src = h
+                        .calldata
+                        .get(range(off, len))
+                        .ok_or(Trap::OutOfBoundsMemoryAccess)?;
                     mem(&cc)
                         .get_mut(range(res, len))
                         .ok_or(Trap::OutOfBoundsMemoryAccess)?
@@ -98,7 +122,11 @@ fn link(module: &mut wasm3::Module<'_>, imports: &[(String, String)], host: &Rc<
                         .get(range(ptr, len))
                         .ok_or(Trap::OutOfBoundsMemoryAccess)?
                         .to_vec();
-                    h.borrow_mut().halt = if revert { Halt::Revert(out) } else { Halt::Finish(out) };
+                    h.borrow_mut().halt = if revert {
+                        Halt::Revert(out)
+                    } else {
+                        Halt::Finish(out)
+                    };
                     Err::<(), _>(Trap::Exit)
                 })
             }
@@ -120,16 +148,20 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
             sig,
             ..
         } => {
+            let index = crate::wasmmod::export_index(wasm, func)? as usize;
             for _ in 0..reps {
                 let rt = Runtime::new(&env, STACK).map_err(err)?;
-                rt.parse_and_load_module(wasm.clone()).map_err(err)?;
-                let (bits, secs) = call_kernel(&rt, func, &sig.params, args, sig.results[0])?;
+                let module = rt.parse_and_load_module(wasm.clone()).map_err(err)?;
+                let (bits, secs) = call_kernel(&module, index, &sig.params, args, sig.results[0])?;
                 m.times.push(secs);
                 m.result = value_string(sig.results[0], bits);
             }
         }
         Work::Contract {
-            code, calldata, gas, ..
+            code,
+            calldata,
+            gas,
+            ..
         } => {
             let imports = crate::wasmmod::func_imports(code)?;
             for _ in 0..reps {
@@ -141,7 +173,9 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
                 let rt = Runtime::new(&env, STACK).map_err(err)?;
                 let mut module = rt.parse_and_load_module(code.clone()).map_err(err)?;
                 link(&mut module, &imports, &host)?;
-                let main = module.find_function::<(), ()>("main").map_err(err)?;
+                let main = module
+                    .function::<(), ()>(crate::wasmmod::export_index(code, "main")? as usize)
+                    .map_err(err)?;
                 let t = Instant::now();
                 let r = main.call();
                 m.times.push(t.elapsed().as_secs_f64());
@@ -172,7 +206,8 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
                 m.times.push(t.elapsed().as_secs_f64());
                 m.result = "instantiated".into();
             }
-            m.note = Some("parse + load; wasm3 compiles each function lazily at its first call".into());
+            m.note =
+                Some("parse + load; wasm3 compiles each function lazily at its first call".into());
         }
     }
     Ok(m)

@@ -2,9 +2,7 @@
 
 use std::time::Instant;
 
-use wasmi::{
-    Caller, CompilationMode, Config, Engine, Error, Extern, Linker, Module, Store, Val,
-};
+use wasmi::{Caller, CompilationMode, Config, Engine, Error, Extern, Linker, Module, Store, Val};
 
 use crate::common::{contract_string, value_string, Halt, Ty, Work};
 use crate::Measurement;
@@ -35,11 +33,17 @@ fn range(ptr: i32, len: i32) -> std::ops::Range<usize> {
 fn linker(engine: &Engine) -> Result<Linker<Host>, Error> {
     let mut l = Linker::<Host>::new(engine);
     l.func_wrap("ethereum", "useGas", |mut c: Caller<'_, Host>, g: i64| {
-        let left = c.data().gas.checked_sub(g as u64).ok_or_else(|| Error::new("out of gas"))?;
+        let left = c
+            .data()
+            .gas
+            .checked_sub(g as u64)
+            .ok_or_else(|| Error::new("out of gas"))?;
         c.data_mut().gas = left;
         Ok(())
     })?;
-    l.func_wrap("ethereum", "getGasLeft", |c: Caller<'_, Host>| c.data().gas as i64)?;
+    l.func_wrap("ethereum", "getGasLeft", |c: Caller<'_, Host>| {
+        c.data().gas as i64
+    })?;
     l.func_wrap("ethereum", "getCallDataSize", |c: Caller<'_, Host>| {
         c.data().calldata.len() as i32
     })?;
@@ -49,7 +53,10 @@ fn linker(engine: &Engine) -> Result<Linker<Host>, Error> {
         |mut c: Caller<'_, Host>, res: i32, off: i32, len: i32| -> Result<(), Error> {
             let mem = memory(&mut c)?;
             let (data, host) = mem.data_and_store_mut(&mut c);
-            let src = host.calldata.get(range(off, len)).ok_or_else(|| Error::new("oob"))?;
+            let src = host
+                .calldata
+                .get(range(off, len))
+                .ok_or_else(|| Error::new("oob"))?;
             data.get_mut(range(res, len))
                 .ok_or_else(|| Error::new("oob"))?
                 .copy_from_slice(src);
@@ -63,8 +70,15 @@ fn linker(engine: &Engine) -> Result<Linker<Host>, Error> {
             move |mut c: Caller<'_, Host>, ptr: i32, len: i32| -> Result<(), Error> {
                 let mem = memory(&mut c)?;
                 let (data, host) = mem.data_and_store_mut(&mut c);
-                let out = data.get(range(ptr, len)).ok_or_else(|| Error::new("oob"))?.to_vec();
-                host.halt = if revert { Halt::Revert(out) } else { Halt::Finish(out) };
+                let out = data
+                    .get(range(ptr, len))
+                    .ok_or_else(|| Error::new("oob"))?
+                    .to_vec();
+                host.halt = if revert {
+                    Halt::Revert(out)
+                } else {
+                    Halt::Finish(out)
+                };
                 Err(Error::i32_exit(0))
             },
         )?;
@@ -103,7 +117,12 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
         } => {
             let engine = engine(CompilationMode::Eager);
             let module = Module::new(&engine, wasm).map_err(e)?;
-            let params: Vec<Val> = sig.params.iter().zip(args).map(|(t, a)| val(*t, *a)).collect();
+            let params: Vec<Val> = sig
+                .params
+                .iter()
+                .zip(args)
+                .map(|(t, a)| val(*t, *a))
+                .collect();
             let mut m = Measurement::default();
             for _ in 0..reps {
                 let mut store = Store::new(&engine, ());
@@ -120,7 +139,10 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
             Ok(m)
         }
         Work::Contract {
-            code, calldata, gas, ..
+            code,
+            calldata,
+            gas,
+            ..
         } => {
             let engine = engine(CompilationMode::Eager);
             let module = Module::new(&engine, code).map_err(e)?;
@@ -133,7 +155,9 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
                     gas: *gas as u64,
                 };
                 let mut store = Store::new(&engine, host);
-                let inst = linker.instantiate_and_start(&mut store, &module).map_err(e)?;
+                let inst = linker
+                    .instantiate_and_start(&mut store, &module)
+                    .map_err(e)?;
                 let main = inst.get_typed_func::<(), ()>(&store, "main").map_err(e)?;
                 let t = Instant::now();
                 let r = main.call(&mut store, ());
@@ -171,7 +195,9 @@ pub fn run(work: &Work, reps: usize) -> Result<Measurement, String> {
                             gas: 0,
                         },
                     );
-                    let _inst = linker.instantiate_and_start(&mut store, &module).map_err(e)?;
+                    let _inst = linker
+                        .instantiate_and_start(&mut store, &module)
+                        .map_err(e)?;
                     times.push(t.elapsed().as_secs_f64());
                 }
                 if lazy {

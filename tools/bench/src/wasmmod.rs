@@ -71,7 +71,8 @@ fn analyze(wasm: &[u8]) -> Result<Info, String> {
         }
         if let Some((id, range)) = payload.as_section() {
             if id != 0 {
-                info.sections.push((id, range.start as usize..range.end as usize));
+                info.sections
+                    .push((id, range.start as usize..range.end as usize));
             }
         }
     }
@@ -110,9 +111,22 @@ pub fn export_sig(wasm: &[u8], name: &str) -> Result<Sig, String> {
     let info = analyze(wasm)?;
     let f = func_type(&info, export_func(&info, name)?);
     Ok(Sig {
-        params: f.params().iter().map(|t| ty(*t)).collect::<Result<_, _>>()?,
-        results: f.results().iter().map(|t| ty(*t)).collect::<Result<_, _>>()?,
+        params: f
+            .params()
+            .iter()
+            .map(|t| ty(*t))
+            .collect::<Result<_, _>>()?,
+        results: f
+            .results()
+            .iter()
+            .map(|t| ty(*t))
+            .collect::<Result<_, _>>()?,
     })
+}
+
+/// The function index of export `name`.
+pub fn export_index(wasm: &[u8], name: &str) -> Result<u32, String> {
+    export_func(&analyze(wasm)?, name)
 }
 
 /// Function imports as (module, field).
@@ -170,17 +184,21 @@ const ORDER: [u8; 12] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11];
 
 fn rebuild(wasm: &[u8], info: &Info, extra: Extra) -> Result<Vec<u8>, String> {
     let mut module = wasm_encoder::Module::new();
-    let raw = |id: u8| info.sections.iter().find(|(i, _)| *i == id).map(|(_, r)| r.clone());
+    let raw = |id: u8| {
+        info.sections
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, r)| r.clone())
+    };
     let reader_bytes = |id: u8| raw(id).map(|r| &wasm[r]);
     for id in ORDER {
         match id {
             1 => {
                 let mut types = TypeSection::new();
                 if let Some(bytes) = reader_bytes(1) {
-                    let reader = wasmparser::TypeSectionReader::new(
-                        wasmparser::BinaryReader::new(bytes, 0),
-                    )
-                    .map_err(|e| e.to_string())?;
+                    let reader =
+                        wasmparser::TypeSectionReader::new(wasmparser::BinaryReader::new(bytes, 0))
+                            .map_err(|e| e.to_string())?;
                     RoundtripReencoder
                         .parse_type_section(&mut types, reader)
                         .map_err(|e| e.to_string())?;
@@ -266,7 +284,12 @@ fn enc(t: Ty) -> EncTy {
 /// A kernel module whose only export `run()` calls `func(args)` and returns its result (floats
 /// reinterpreted as integers, since wabt prints floats rounded). With `baseline`, `run` returns 0
 /// without calling anything: the same parse, validation and instantiation, no work.
-pub fn wabt_kernel(wasm: &[u8], func: &str, args: &[u64], baseline: bool) -> Result<Vec<u8>, String> {
+pub fn wabt_kernel(
+    wasm: &[u8],
+    func: &str,
+    args: &[u64],
+    baseline: bool,
+) -> Result<Vec<u8>, String> {
     let info = analyze(wasm)?;
     if !info.imports.is_empty() {
         return Err("kernel imports functions".into());
