@@ -11,10 +11,17 @@ use primitive_types::H160;
 use crate::common::{contract_string, value_string, Halt, Ty, Work};
 use crate::Measurement;
 
-/// The metering configuration: the `ewasm` defaults (sentinel costs, 1024-slot stack limiter,
-/// an already metered contract passes unchanged), with floats allowed for float code.
+/// Stack-height limit of the metered runs, in value slots. The limiter's code is the same as with
+/// the `ewasm` default (1024), whose limit `recurse_loop` (1007 calls deep) would exceed.
+pub const STACK_LIMIT: u32 = 1 << 20;
+
+/// The metering configuration: the `ewasm` defaults (sentinel costs, stack limiter, an already
+/// metered contract passes unchanged) with a limit of [`STACK_LIMIT`] slots, and floats
+/// allowed for float code.
 pub fn metering_config(floats: bool) -> metering::Config {
-    let config = metering::Config::default().allow_metered(true);
+    let config = metering::Config::default()
+        .allow_metered(true)
+        .stack_limit(Some(STACK_LIMIT));
     if floats {
         config.rules(PermissiveRules)
     } else {

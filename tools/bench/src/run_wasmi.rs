@@ -10,6 +10,9 @@ use crate::Measurement;
 fn engine(mode: CompilationMode) -> Engine {
     let mut config = Config::default();
     config.compilation_mode(mode);
+    // ewvm's default call-depth limit (16 Ki) rather than wasmi's 1000: `recurse_loop` goes
+    // 1007 deep.
+    config.set_max_recursion_depth(16 * 1024);
     Engine::new(&config)
 }
 
