@@ -1,6 +1,7 @@
 //! Subcommands of the `ewvm` binary.
 
 mod invoke;
+mod statetest;
 mod wast;
 
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ enum Command {
     Wast(wast::WastArgs),
     /// Call an exported function of a module that has no imports.
     Invoke(invoke::InvokeArgs),
+    /// Run Ethereum state tests (JSON files or directories) and print geth-style results.
+    Statetest(statetest::StatetestArgs),
 }
 
 impl Cli {
@@ -29,6 +32,7 @@ impl Cli {
         match self.command {
             Command::Wast(args) => wast::run(args),
             Command::Invoke(args) => invoke::run(args),
+            Command::Statetest(args) => statetest::run(args),
         }
     }
 }
