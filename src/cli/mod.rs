@@ -1,5 +1,6 @@
 //! Subcommands of the `ewvm` binary.
 
+mod inject;
 mod invoke;
 mod statetest;
 mod wast;
@@ -22,6 +23,8 @@ enum Command {
     Wast(wast::WastArgs),
     /// Call an exported function of a module that has no imports.
     Invoke(invoke::InvokeArgs),
+    /// Meter a module: inject gas charges and the stack-height limiter.
+    Inject(inject::InjectArgs),
     /// Run Ethereum state tests (JSON files or directories) and print geth-style results.
     Statetest(statetest::StatetestArgs),
 }
@@ -32,6 +35,7 @@ impl Cli {
         match self.command {
             Command::Wast(args) => wast::run(args),
             Command::Invoke(args) => invoke::run(args),
+            Command::Inject(args) => inject::run(args),
             Command::Statetest(args) => statetest::run(args),
         }
     }
