@@ -5,9 +5,12 @@
 //! - [`metering`]: gas metering injected at deployment, and the stack-height limiter.
 //! - [`state`]: the world state, its journal and the Merkle-Patricia state root.
 //! - [`ewasm`]: the EEI host modules, contract validation and message semantics over a `Host`.
+//! - [`statetest`]: the JSON state-test harness (`ewvm statetest`): Byzantium transactions,
+//!   state root, logs hash and `expect` checks over the EEI.
 
 pub mod ewasm;
 pub mod metering;
 pub mod state;
+pub mod statetest;
 pub mod wasm;
 pub mod wast;

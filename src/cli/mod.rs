@@ -2,6 +2,7 @@
 
 mod inject;
 mod invoke;
+mod statetest;
 mod wast;
 
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ enum Command {
     Invoke(invoke::InvokeArgs),
     /// Meter a module: inject gas charges and the stack-height limiter.
     Inject(inject::InjectArgs),
+    /// Run Ethereum state tests (JSON files or directories) and print geth-style results.
+    Statetest(statetest::StatetestArgs),
 }
 
 impl Cli {
@@ -33,6 +36,7 @@ impl Cli {
             Command::Wast(args) => wast::run(args),
             Command::Invoke(args) => invoke::run(args),
             Command::Inject(args) => inject::run(args),
+            Command::Statetest(args) => statetest::run(args),
         }
     }
 }

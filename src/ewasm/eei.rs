@@ -25,8 +25,9 @@ use super::gas;
 use super::host::{CallKind, Host, Message};
 use super::memory::{self, read, read_address, read_bytes32, read_u128, u128_le, u256_le};
 use super::outcome::{Failure, Halt, Status};
+use super::trace::EeiStep;
 use super::vm::Vm;
-use crate::wasm::{Caller, HostModule, LinkError, Trap};
+use crate::wasm::{Caller, HostModule, IntoHostFn, LinkError, Trap};
 
 /// The host state of one executing frame.
 pub(crate) struct Frame<'a> {
@@ -63,46 +64,106 @@ impl<'a> Frame<'a> {
 /// What a host function gets.
 pub(crate) type Ctx<'c, 'a> = Caller<'c, Frame<'a>>;
 
-/// The `ethereum` host module.
+/// The `ethereum` host module; with `traced`, every function reports to the VM's
+/// [`Tracer`](super::Tracer).
 ///
 /// # Errors
 /// Never in practice: [`LinkError::Duplicate`] would mean a name is registered twice.
-pub(crate) fn host_module<'a>() -> Result<HostModule<Frame<'a>>, LinkError> {
+pub(crate) fn host_module<'a>(traced: bool) -> Result<HostModule<Frame<'a>>, LinkError> {
     let mut m = HostModule::new("ethereum");
-    m.func_wrap("useGas", use_gas)?
-        .func_wrap("getGasLeft", get_gas_left)?
-        .func_wrap("getAddress", get_address)?
-        .func_wrap("getExternalBalance", get_external_balance)?
-        .func_wrap("getBlockHash", get_block_hash)?
-        .func_wrap("call", call)?
-        .func_wrap("callCode", call_code)?
-        .func_wrap("callDelegate", call_delegate)?
-        .func_wrap("callStatic", call_static)?
-        .func_wrap("callDataCopy", call_data_copy)?
-        .func_wrap("getCallDataSize", get_call_data_size)?
-        .func_wrap("storageStore", storage_store)?
-        .func_wrap("storageLoad", storage_load)?
-        .func_wrap("getCaller", get_caller)?
-        .func_wrap("getCallValue", get_call_value)?
-        .func_wrap("codeCopy", code_copy)?
-        .func_wrap("getCodeSize", get_code_size)?
-        .func_wrap("getBlockCoinbase", get_block_coinbase)?
-        .func_wrap("create", create)?
-        .func_wrap("getBlockDifficulty", get_block_difficulty)?
-        .func_wrap("externalCodeCopy", external_code_copy)?
-        .func_wrap("getExternalCodeSize", get_external_code_size)?
-        .func_wrap("getBlockGasLimit", get_block_gas_limit)?
-        .func_wrap("getTxGasPrice", get_tx_gas_price)?
-        .func_wrap("log", log)?
-        .func_wrap("getBlockNumber", get_block_number)?
-        .func_wrap("getTxOrigin", get_tx_origin)?
-        .func_wrap("finish", finish)?
-        .func_wrap("revert", revert)?
-        .func_wrap("getReturnDataSize", get_return_data_size)?
-        .func_wrap("returnDataCopy", return_data_copy)?
-        .func_wrap("selfDestruct", self_destruct)?
-        .func_wrap("getBlockTimestamp", get_block_timestamp)?;
+    let mut table = Table {
+        module: &mut m,
+        traced,
+        next_op: 0,
+    };
+    table.add("useGas", use_gas)?;
+    table.add("getGasLeft", get_gas_left)?;
+    table.add("getAddress", get_address)?;
+    table.add("getExternalBalance", get_external_balance)?;
+    table.add("getBlockHash", get_block_hash)?;
+    table.add("call", call)?;
+    table.add("callCode", call_code)?;
+    table.add("callDelegate", call_delegate)?;
+    table.add("callStatic", call_static)?;
+    table.add("callDataCopy", call_data_copy)?;
+    table.add("getCallDataSize", get_call_data_size)?;
+    table.add("storageStore", storage_store)?;
+    table.add("storageLoad", storage_load)?;
+    table.add("getCaller", get_caller)?;
+    table.add("getCallValue", get_call_value)?;
+    table.add("codeCopy", code_copy)?;
+    table.add("getCodeSize", get_code_size)?;
+    table.add("getBlockCoinbase", get_block_coinbase)?;
+    table.add("create", create)?;
+    table.add("getBlockDifficulty", get_block_difficulty)?;
+    table.add("externalCodeCopy", external_code_copy)?;
+    table.add("getExternalCodeSize", get_external_code_size)?;
+    table.add("getBlockGasLimit", get_block_gas_limit)?;
+    table.add("getTxGasPrice", get_tx_gas_price)?;
+    table.add("log", log)?;
+    table.add("getBlockNumber", get_block_number)?;
+    table.add("getTxOrigin", get_tx_origin)?;
+    table.add("finish", finish)?;
+    table.add("revert", revert)?;
+    table.add("getReturnDataSize", get_return_data_size)?;
+    table.add("returnDataCopy", return_data_copy)?;
+    table.add("selfDestruct", self_destruct)?;
+    table.add("getBlockTimestamp", get_block_timestamp)?;
     Ok(m)
+}
+
+/// Registers the EEI functions in table order, each through the tracing wrapper if asked.
+struct Table<'m, 'a> {
+    module: &'m mut HostModule<Frame<'a>>,
+    traced: bool,
+    next_op: u8,
+}
+
+impl<'a> Table<'_, 'a> {
+    /// Adds `f` as `name`, with the next op id.
+    fn add<P, R, F>(&mut self, name: &'static str, f: F) -> Result<(), LinkError>
+    where
+        F: IntoHostFn<Frame<'a>, P, R> + Copy + Send + Sync + 'static,
+    {
+        let op = self.next_op;
+        self.next_op = self.next_op.wrapping_add(1);
+        if !self.traced {
+            self.module.func_wrap(name, f)?;
+            return Ok(());
+        }
+        let (ty, _) = f.into_host_fn();
+        self.module
+            .func_new(name, ty, move |caller, args, results| {
+                // `f` is a zero-sized fn item: rebuilding its adapter costs one small allocation,
+                // paid only when tracing.
+                let (_, inner) = f.into_host_fn();
+                let Caller { store, instance } = caller;
+                let vm = store.data.vm;
+                let step = EeiStep {
+                    op,
+                    name,
+                    gas: store.gas,
+                    depth: store.data.msg.depth,
+                };
+                if let Some(tracer) = vm.tracer() {
+                    tracer.enter(&step);
+                }
+                let result = inner(
+                    Caller {
+                        store: &mut *store,
+                        instance,
+                    },
+                    args,
+                    results,
+                );
+                if let Some(tracer) = vm.tracer() {
+                    let halt = result.as_ref().err().map(ToString::to_string);
+                    tracer.exit(store.gas, halt.as_deref());
+                }
+                result
+            })?;
+        Ok(())
+    }
 }
 
 // ----- Helpers -----

@@ -8,6 +8,7 @@
 //!   code hash ([`validate`]), instantiates it with the granted host modules, calls `main`, and
 //!   maps how it ended to an [`ExecutionResult`] ([`outcome`]).
 //! - [`execute_message`] is the entry point for the state-test harness and the CLI.
+//! - [`Tracer`] observes every EEI call of a [`Vm::with_tracer`] ([`trace`]).
 //! - [`Metering`] is a setting: `Off` (only EEI calls and `useGas` cost gas, as the Ewasm state
 //!   tests were filled) or `Injected` ([`crate::metering::inject`] at deployment and on first
 //!   sight of pre-state code, cached per code hash).
@@ -48,11 +49,13 @@ mod host;
 mod memory;
 pub mod outcome;
 mod state_host;
+pub mod trace;
 pub mod validate;
 mod vm;
 
 pub use host::{CallKind, Host, Message, StorageStatus, TxContext};
 pub use outcome::{ExecutionResult, Failure, Status};
 pub use state_host::{execute_message, Env, StateHost, EXECUTION_STACK_SIZE};
+pub use trace::{EeiStep, Tracer};
 pub use validate::ContractError;
 pub use vm::{DebugOutput, Metering, Settings, Vm};

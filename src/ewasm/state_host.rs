@@ -8,7 +8,8 @@
 //! - a creation checks the sender's balance, bumps the sender's nonce (kept even if the creation
 //!   fails), derives the address from the sender and its nonce before the bump, fails on an
 //!   address collision, sets the new account's nonce to 1 (EIP-161), transfers the value, runs
-//!   the init code with empty call data, and deposits the returned code: at most 24576 bytes
+//!   the init code with empty call data (empty init code runs nothing and succeeds, as in geth and
+//!   aleth, which the Ewasm tests `create` and `createOOB3` rely on), and deposits the returned code: at most 24576 bytes
 //!   (EIP-170), 200 gas per byte, the whole creation failing if the gas left cannot pay it;
 //! - storage clearing refunds 15000 and a first self-destruct 24000 (the refund counter of the
 //!   state; capping and paying it is the transaction's job).
@@ -95,6 +96,14 @@ impl<'a> StateHost<'a> {
         self.state.set_nonce(address, 1);
         if let Err(e) = self.state.transfer(msg.sender, address, msg.value) {
             return self.abort(checkpoint, e);
+        }
+        if msg.input.is_empty() {
+            // No init code: nothing runs and the account keeps empty code (geth, aleth).
+            self.state.commit(checkpoint);
+            return ExecutionResult {
+                create_address: Some(address),
+                ..ExecutionResult::success(msg.gas, Vec::new())
+            };
         }
         let child = Message {
             recipient: address,
@@ -266,5 +275,30 @@ pub fn execute_message(
                 "cannot start execution thread: {e}"
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ewasm::Settings;
+
+    #[test]
+    fn empty_init_code_creates_an_empty_account_and_keeps_the_gas() {
+        let sender = H160::repeat_byte(0xaa);
+        let mut state = WorldState::new();
+        state.set_balance(sender, U256::from(1000));
+        state.set_nonce(sender, 4);
+        let vm = Vm::new(Settings::default());
+        let msg = Message::create(sender, Vec::new(), 50_000).with_value(U256::from(7));
+        let result = execute_message(&vm, &mut state, &Env::default(), &msg);
+        let address = create_address(sender, 4);
+        assert!(result.is_success(), "{result:?}");
+        assert_eq!(result.gas_left, 50_000);
+        assert_eq!(result.create_address, Some(address));
+        assert_eq!(state.nonce(sender), 5);
+        assert_eq!(state.nonce(address), 1);
+        assert_eq!(state.balance(address), U256::from(7));
+        assert!(state.code(address).is_empty());
     }
 }

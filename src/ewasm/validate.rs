@@ -173,8 +173,14 @@ pub enum ContractError {
 }
 
 impl From<crate::metering::MeteringError> for ContractError {
+    /// An invalid module stays [`ContractError::Invalid`] even when the metering analysis
+    /// (which runs for every contract) is the first to notice; other refusals are
+    /// [`ContractError::Metering`].
     fn from(e: crate::metering::MeteringError) -> Self {
-        ContractError::Metering(e.to_string())
+        match e {
+            crate::metering::MeteringError::Invalid(e) => e.into(),
+            other => ContractError::Metering(other.to_string()),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use primitive_types::H256;
 
@@ -10,6 +10,7 @@ use super::debug;
 use super::eei::{self, Frame};
 use super::host::{CallKind, Host, Message};
 use super::outcome::{ExecutionResult, Failure, Halt};
+use super::trace::Tracer;
 use super::validate::{check_contract, check_preamble, ContractError, WASM_MAGIC};
 use crate::metering;
 use crate::state::keccak256;
@@ -57,6 +58,7 @@ pub struct Vm {
     settings: Settings,
     cache: Mutex<HashMap<H256, Result<Module, ContractError>>>,
     debug_lines: Mutex<Vec<String>>,
+    tracer: Option<Arc<dyn Tracer>>,
 }
 
 impl Vm {
@@ -67,7 +69,21 @@ impl Vm {
             settings,
             cache: Mutex::default(),
             debug_lines: Mutex::default(),
+            tracer: None,
         }
+    }
+
+    /// A VM like [`Vm::new`] that reports every EEI call to `tracer`.
+    pub fn with_tracer(settings: Settings, tracer: Arc<dyn Tracer>) -> Self {
+        Self {
+            tracer: Some(tracer),
+            ..Self::new(settings)
+        }
+    }
+
+    /// The tracer, if any.
+    pub fn tracer(&self) -> Option<&dyn Tracer> {
+        self.tracer.as_deref()
     }
 
     /// The settings.
@@ -140,7 +156,8 @@ impl Vm {
     /// Links the granted host modules, instantiates `module` and runs `main`.
     fn run_main(&self, store: &mut Store<Frame<'_>>, module: &Module) -> Halt {
         let mut linker = Linker::new();
-        let granted = eei::host_module().and_then(|eei| linker.grant(eei).map(drop));
+        let granted =
+            eei::host_module(self.tracer.is_some()).and_then(|eei| linker.grant(eei).map(drop));
         let granted = match (granted, self.settings.debug) {
             (Ok(()), DebugOutput::Off) => Ok(()),
             (Ok(()), _) => debug::host_module().and_then(|debug| linker.grant(debug).map(drop)),
