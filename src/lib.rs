@@ -5,7 +5,10 @@
 //! - [`metering`]: gas metering injected at deployment, and the stack-height limiter.
 //! - [`state`]: the world state, its journal and the Merkle-Patricia state root.
 //! - [`ewasm`]: the EEI host modules, contract validation and message semantics over a `Host`.
+//! - `evmc` (feature `evmc`, on by default): ewvm as an EVMC VM, `libewvm.so`.
 
+#[cfg(feature = "evmc")]
+pub mod evmc;
 pub mod ewasm;
 pub mod metering;
 pub mod state;
