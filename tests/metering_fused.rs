@@ -5,7 +5,8 @@
 //! ordinary host function charging the store's gas counter and the helpers run as Wasm, once with
 //! the charges fused into the interpreter. Each `assert_return`/`assert_trap` invocation of the
 //! script runs on both, first with ample gas and then with half the gas the first run used, and
-//! the results, trap codes and gas left must be identical.
+//! the results, trap codes and gas left must be identical. With ample gas, the results must also
+//! equal those of the module without injection.
 
 use ewvm::metering::{self, Config as MeterConfig, PermissiveRules};
 use ewvm::wasm::{Caller, Engine, Error, HostModule, Instance, Linker, Module, Store, Trap, Val};
@@ -17,7 +18,11 @@ use wast::{Wast, WastArg, WastDirective, WastExecute, WastInvoke};
 /// One engine run: results or the trap's text, and the gas left.
 type Run = (Result<Vec<Val>, String>, u64);
 
+/// Instances of one module: unmetered and metered ones that only ever get ample gas, and the
+/// literal/fused twins that also run out of gas (so their state may differ from the others').
 struct Pair {
+    plain: (Store<()>, Instance),
+    metered: (Store<()>, Instance),
     literal: (Store<()>, Instance),
     fused: (Store<()>, Instance),
 }
@@ -37,7 +42,10 @@ fn use_gas_linker() -> Linker<()> {
 }
 
 fn instantiate(engine: &Engine, bytes: &[u8]) -> Option<Pair> {
-    let config = MeterConfig::default().rules(PermissiveRules);
+    // A generous stack limit, so that the limiter never changes a result of the suite.
+    let config = MeterConfig::default()
+        .rules(PermissiveRules)
+        .stack_limit(Some(1 << 20));
     let injected = metering::instrument(bytes, &config).ok()?;
     let literal_module = Module::new(engine, &injected.bytes).expect("injected module is valid");
     let fused_module =
@@ -49,13 +57,16 @@ fn instantiate(engine: &Engine, bytes: &[u8]) -> Option<Pair> {
         return None;
     }
     let linker = use_gas_linker();
-    let mut make = |module: &Module| {
+    let make = |module: &Module| {
         let mut store = Store::new(engine, ());
         store.set_gas(1 << 40);
         let instance = linker.instantiate(&mut store, module).ok()?;
         Some((store, instance))
     };
+    let plain_module = Module::new(engine, bytes).expect("valid");
     Some(Pair {
+        plain: make(&plain_module)?,
+        metered: make(&fused_module)?,
         literal: make(&literal_module)?,
         fused: make(&fused_module)?,
     })
@@ -75,6 +86,15 @@ fn run(side: &mut (Store<()>, Instance), invoke: &WastInvoke<'_>, args: &[Val], 
         Err(e) => Err(e.to_string()),
     };
     (result, store.gas())
+}
+
+/// Results with function references reduced to null or not (their handles differ by instance).
+fn comparable(result: Result<Vec<Val>, String>) -> Result<Vec<Option<Val>>, String> {
+    let strip = |v: Val| match v {
+        Val::FuncRef(f) => f.is_some().then_some(Val::I32(1)),
+        other => Some(other),
+    };
+    result.map(|values| values.into_iter().map(strip).collect())
 }
 
 fn arg(a: &WastArg<'_>) -> Option<Val> {
@@ -125,6 +145,15 @@ fn fused_metering_matches_literal_metering() {
                 continue;
             };
             let ample = run(&mut pair.literal, &invoke, &args, 1 << 40);
+            let plain = run(&mut pair.plain, &invoke, &args, 1 << 40);
+            let metered = run(&mut pair.metered, &invoke, &args, 1 << 40);
+            assert_eq!(
+                comparable(metered.0),
+                comparable(plain.0),
+                "{}: {} metered vs unmetered",
+                file.name(),
+                invoke.name
+            );
             assert_eq!(
                 ample,
                 run(&mut pair.fused, &invoke, &args, 1 << 40),
@@ -147,4 +176,49 @@ fn fused_metering_matches_literal_metering() {
     }
     println!("{modules} metered modules, {invocations} invocations compared, {out_of_gas} ran out of gas");
     assert!(modules > 500 && invocations > 10_000 && out_of_gas > 1000);
+}
+
+#[test]
+fn fused_metering_matches_literal_metering_on_kernels() {
+    let engine = Engine::default();
+    let kernels: [(&str, &str, &[Val]); 10] = [
+        ("keccak", "keccak256_chain", &[Val::I32(200), Val::I32(5)]),
+        ("sha256", "sha256_chain", &[Val::I32(200), Val::I32(5)]),
+        ("mulmod", "mulmod256_chain", &[Val::I32(20), Val::I64(1)]),
+        ("mulmod", "bn128_mont_chain", &[Val::I32(200), Val::I64(1)]),
+        ("calls", "fib", &[Val::I32(15)]),
+        ("calls", "recurse_loop", &[Val::I32(50), Val::I32(10)]),
+        ("memory", "sieve", &[Val::I32(2000), Val::I32(2)]),
+        ("memory", "matmul", &[Val::I32(8), Val::I32(2)]),
+        ("bulk", "bulk", &[Val::I32(4096), Val::I32(20)]),
+        ("float", "mandelbrot", &[Val::I32(16), Val::I32(32)]),
+    ];
+    for (file, func, args) in kernels {
+        let path = format!("{}/tools/kernels/{file}.wasm", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("kernel exists");
+        let mut pair = instantiate(&engine, &bytes).expect("kernel meters and instantiates");
+        let invoke = WastInvoke {
+            span: wast::token::Span::from_offset(0),
+            module: None,
+            name: func,
+            args: Vec::new(),
+        };
+        let plain = run(&mut pair.plain, &invoke, args, 1 << 40);
+        let ample = run(&mut pair.literal, &invoke, args, 1 << 40);
+        assert!(ample.0.is_ok(), "{file}.{func}: {:?}", ample.0);
+        assert_eq!(
+            ample,
+            run(&mut pair.fused, &invoke, args, 1 << 40),
+            "{file}.{func}"
+        );
+        assert_eq!(ample.0, plain.0, "{file}.{func}: metered vs unmetered");
+        let half = ((1u64 << 40) - ample.1) / 2;
+        let tight = run(&mut pair.literal, &invoke, args, half);
+        assert_eq!(tight.0, Err("out of gas".to_string()), "{file}.{func}");
+        assert_eq!(
+            tight,
+            run(&mut pair.fused, &invoke, args, half),
+            "{file}.{func} with {half} gas"
+        );
+    }
 }

@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ewvm::wasm::{Engine, Error, Linker, Module, Store, Val, ValType};
+use ewvm::metering::{self, PermissiveRules};
+use ewvm::wasm::{
+    Caller, CompileError, Engine, Error, HostModule, InstantiationError, Linker, Module, Store,
+    Trap, Val, ValType,
+};
 
 /// Arguments of `ewvm invoke`.
 #[derive(Debug, clap::Args)]
@@ -16,6 +20,10 @@ pub struct InvokeArgs {
     /// decimal or `0x` hex, floats as decimal, references as `null`.
     #[arg(allow_hyphen_values = true)]
     args: Vec<String>,
+    /// Meter the module (Ewasm costs, floats allowed, fused) and run it with this much gas;
+    /// the gas used is printed on stderr.
+    #[arg(long)]
+    gas: Option<u64>,
 }
 
 /// Why `invoke` could not run the function.
@@ -25,6 +33,8 @@ enum InvokeError {
     Read(String, std::io::Error),
     #[error(transparent)]
     Wasm(#[from] Error),
+    #[error(transparent)]
+    Metering(#[from] metering::MeteringError),
     #[error("no exported function `{0}`")]
     NoSuchFunc(String),
     #[error("`{func}` takes {want} argument(s), {got} given")]
@@ -65,9 +75,24 @@ fn invoke(args: &InvokeArgs) -> Result<Vec<Val>, InvokeError> {
     let bytes = std::fs::read(&args.module)
         .map_err(|e| InvokeError::Read(args.module.display().to_string(), e))?;
     let engine = Engine::default();
-    let module = Module::from_wat(&engine, &bytes).map_err(Error::from)?;
+    let bytes =
+        wat::parse_bytes(&bytes).map_err(|e| Error::from(CompileError::Text(e.to_string())))?;
     let mut store = Store::new(&engine, ());
-    let instance = Linker::new()
+    let mut linker = Linker::new();
+    let module = match args.gas {
+        None => Module::new(&engine, &bytes).map_err(Error::from)?,
+        Some(gas) => {
+            let config = metering::Config::default().rules(PermissiveRules);
+            let metered = metering::instrument(&bytes, &config)?;
+            linker
+                .grant(gas_host_module())
+                .map_err(|e| Error::from(InstantiationError::from(e)))?;
+            store.set_gas(gas);
+            Module::new_with_gas(&engine, &metered.bytes, &metered.layout.fusion())
+                .map_err(Error::from)?
+        }
+    };
+    let instance = linker
         .instantiate(&mut store, &module)
         .map_err(Error::from)?;
     let func = instance
@@ -95,8 +120,23 @@ fn invoke(args: &InvokeArgs) -> Result<Vec<Val>, InvokeError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for(*t)).collect();
-    func.call(&mut store, &params, &mut results)?;
+    let outcome = func.call(&mut store, &params, &mut results);
+    if let Some(gas) = args.gas {
+        eprintln!("gas used: {}", gas - store.gas());
+    }
+    outcome?;
     Ok(results)
+}
+
+/// `ethereum.useGas(i64)` charging the store's gas counter, for metered runs.
+fn gas_host_module() -> HostModule<()> {
+    let mut host = HostModule::new("ethereum");
+    let use_gas = |mut caller: Caller<'_, ()>, amount: i64| -> Result<(), Trap> {
+        caller.consume_gas(u64::try_from(amount).unwrap_or(u64::MAX))
+    };
+    host.func_wrap("useGas", use_gas)
+        .expect("a fresh host module has no duplicates");
+    host
 }
 
 /// Parses an integer given as signed or unsigned decimal or `0x` hex, within `bits` bits.

@@ -1,5 +1,6 @@
 //! Subcommands of the `ewvm` binary.
 
+mod inject;
 mod invoke;
 mod wast;
 
@@ -21,6 +22,8 @@ enum Command {
     Wast(wast::WastArgs),
     /// Call an exported function of a module that has no imports.
     Invoke(invoke::InvokeArgs),
+    /// Meter a module: inject gas charges and the stack-height limiter.
+    Inject(inject::InjectArgs),
 }
 
 impl Cli {
@@ -29,6 +32,7 @@ impl Cli {
         match self.command {
             Command::Wast(args) => wast::run(args),
             Command::Invoke(args) => invoke::run(args),
+            Command::Inject(args) => inject::run(args),
         }
     }
 }

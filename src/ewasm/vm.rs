@@ -180,7 +180,10 @@ impl Vm {
         check_preamble(code)?;
         let runnable = self.meter(code)?;
         check_contract(&runnable, self.settings.debug != DebugOutput::Off)?;
-        Ok(Module::new(&self.engine, &runnable)?)
+        // `useGas` charges the store's gas counter, so its constant-argument calls and the
+        // injected helpers run fused: same gas and trap points, no host call.
+        let fusion = metering::recognize(&runnable)?.fusion();
+        Ok(Module::new_with_gas(&self.engine, &runnable, &fusion)?)
     }
 
     /// The code to deploy from a constructor's `finish` output (contracts.md §4): output that
