@@ -10,8 +10,8 @@
 //!    [`WorldState`], compared with the in-memory path (`execute_message`): same status, gas,
 //!    output, create address, accounts (storage, balances, nonces, code), logs and refund.
 //!
-//! The library is the `cdylib` built by the same `cargo test` invocation (next to the `deps`
-//! directory of this test binary); if it is missing it is built with `cargo build --lib`.
+//! The library is the `cdylib` built by the same `cargo test` invocation (in the `deps`
+//! directory beside this test binary); if it is missing it is built with `cargo build --lib`.
 
 #![cfg(feature = "evmc")]
 
@@ -42,17 +42,23 @@ const REVISION: ffi::evmc_revision = ffi::evmc_revision::EVMC_MAX_REVISION;
 
 // ----- Loading the library -----
 
-/// `libewvm.so` in the profile directory of this test binary, built if missing.
+/// `libewvm.so` as built for this test binary: the artifact in `<target>/<profile>/deps` (which
+/// `cargo test` compiles with the test, as the lib's `cdylib` crate type, without copying it up),
+/// else the one `cargo build` put in `<target>/<profile>`, else built now.
 fn library_path() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
+    let deps_dir = exe
         .parent()
-        .and_then(Path::parent)
         .expect("test binary in <target>/<profile>/deps");
-    let path = profile_dir.join("libewvm.so");
-    if !path.exists() {
-        build_library(profile_dir);
+    let profile_dir = deps_dir
+        .parent()
+        .expect("test binary in <target>/<profile>/deps");
+    let candidates = [deps_dir.join("libewvm.so"), profile_dir.join("libewvm.so")];
+    if let Some(found) = candidates.iter().find(|path| path.exists()) {
+        return found.clone();
     }
+    build_library(profile_dir);
+    let path = profile_dir.join("libewvm.so");
     assert!(path.exists(), "{} was not built", path.display());
     path
 }
