@@ -182,7 +182,10 @@ impl Vm {
         check_contract(&runnable, self.settings.debug != DebugOutput::Off)?;
         // `useGas` charges the store's gas counter, so its constant-argument calls and the
         // injected helpers run fused: same gas and trap points, no host call.
-        let fusion = metering::recognize(&runnable)?.fusion();
+        // (An unrecognisable module is invalid: compiling it reports why.)
+        let fusion = metering::recognize(&runnable)
+            .map(|layout| layout.fusion())
+            .unwrap_or_default();
         Ok(Module::new_with_gas(&self.engine, &runnable, &fusion)?)
     }
 

@@ -1,293 +1,315 @@
-//! The internal code: a compact, pre-resolved stack-machine instruction set.
+//! The internal code: a compact register-machine instruction set, resolved at compile time.
 //!
 //! # Design
 //!
-//! Each Wasm function body is translated once, at compile time, into a sequence of [`Op`]s in
-//! one flat vector per module. The design is a **stack machine with precomputed offsets**:
+//! Each Wasm function body is translated once, at compile time, into [`Op`]s in one flat vector
+//! per module. The design is a **register machine over frame slots**:
 //!
-//! - Values live in one contiguous `u64` slot stack. A frame's parameters and locals sit at its
-//!   frame pointer `fp`, its operands above them. Validation fixed every type, so slots are untyped.
-//! - Every branch carries its absolute target `pc` and the number of values to `drop` and `keep`,
-//!   computed from the validator's static stack heights; the executor never searches for a label
-//!   and never inspects a block type.
-//! - Calls name the callee directly (`CallInternal` for this module's functions, `CallImport` for
-//!   imports); `call_indirect` compares interned type ids.
-//! - Immediates (constants, memory offsets, local indices) are stored in the op itself.
+//! - A call frame is a window of untyped `u64` slots: `[params | locals | constants | temporaries]`.
+//!   Validation fixed every type, so slots carry no tags. The Wasm operand at stack height `h`
+//!   lives in temporary slot `T + h`; the translator tracks, for every operand, whether it is such
+//!   a temporary, a local or a constant, so `local.get` and `*.const` emit no code at all: the
+//!   consuming instruction names the local's or the constant's slot directly.
+//! - Every instruction names its operand and result slots (frame-relative `u32`s). `i32.add`
+//!   reads two slots and writes one; a `local.set` of a just-computed value rewrites that
+//!   instruction's result slot instead of copying.
+//! - Constants of a function live in a per-function pool copied into the frame on entry, so there
+//!   is one form per operator instead of register/immediate variants.
+//! - A comparison feeding `br_if` or `if` is fused into one compare-and-branch instruction.
+//! - Branch targets are absolute indices; values carried by a branch are moved by explicit `Copy`
+//!   instructions emitted before it (`br_table` entries carry their own move).
+//! - Calls name the callee and the slot where its arguments start, which becomes the callee's
+//!   frame base; there is no host recursion per Wasm call (an explicit frame stack).
 //!
-//! We chose a stack design over a register design for this first engine because it maps one to
-//! one onto Wasm, which keeps the translator small and obviously correct, while the executor
-//! still never decodes Wasm bytes, never allocates per instruction and never recurses on the host
-//! stack (calls push a frame on an explicit frame stack). Register allocation and
-//! superinstructions can be layered on this format without changing the executor's structure.
+//! Compared with a stack machine this removes most dispatches (`local.get`, constants,
+//! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes.
 
-/// A resolved branch: jump to `target`, keeping the top `keep` values and dropping the `drop`
-/// values beneath them.
+/// Three-slot operands: `dst = a ⊕ b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Branch {
-    /// Absolute index of the target op in the module's code.
-    pub target: u32,
-    /// Number of operand slots between the kept values and the target's stack height.
-    pub drop: u32,
-    /// Number of values carried to the target (its label arity).
-    pub keep: u32,
+pub struct R3 {
+    /// Result slot.
+    pub dst: u32,
+    /// Left operand slot.
+    pub a: u32,
+    /// Right operand slot.
+    pub b: u32,
 }
 
-/// One internal instruction.
-#[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Op {
-    // Control.
-    Unreachable,
-    Br(Branch),
-    /// Pops an i32 and branches if it is non-zero.
-    BrIfNez(Branch),
-    /// Pops an i32 and jumps to the target if it is zero (the `if` of an if/else).
-    BrIfEqz(u32),
-    /// Pops an index; executes the `Br` found at `pc + 1 + min(index, len)`.
-    BrTable {
-        len: u32,
-    },
-    /// Returns from the function with the top `keep` values.
-    Return {
-        keep: u32,
-    },
-    /// Calls a function defined in this module (index among defined functions).
-    CallInternal(u32),
-    /// Calls an imported function (index among imported functions).
-    CallImport(u32),
-    /// Pops a table index and calls that function, checking its interned type id.
-    CallIndirect {
-        type_id: u32,
-        table: u32,
-    },
+/// Two-slot operands: `dst = f(src)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct R2 {
+    /// Result slot.
+    pub dst: u32,
+    /// Operand slot.
+    pub src: u32,
+}
 
-    // Fused gas metering (see `super::gas`).
-    /// Charges a constant amount of gas.
-    ConsumeGas(u64),
-    /// Charges `n · k` gas for the i32 `n` on top of the stack, leaving it there.
-    ChargePerUnit(u64),
-    /// Charges `⌈n / 32⌉ · k` gas for the i32 `n` on top of the stack, leaving it there.
-    ChargePerWord32(u64),
+/// A memory access: the value slot (result of a load, source of a store), the address slot and
+/// the static offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemArg {
+    /// Result slot of a load, value slot of a store.
+    pub val: u32,
+    /// Slot holding the i32 address.
+    pub addr: u32,
+    /// The static `memarg` offset.
+    pub offset: u32,
+}
 
-    // Parametric.
-    Drop,
-    Select,
+/// A compare-and-branch: jump to `target` if `a ⊕ b` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrCmp {
+    /// Left operand slot.
+    pub a: u32,
+    /// Right operand slot.
+    pub b: u32,
+    /// Absolute index of the target op.
+    pub target: u32,
+}
 
-    // Variables.
-    LocalGet(u32),
-    LocalSet(u32),
-    LocalTee(u32),
-    GlobalGet(u32),
-    GlobalSet(u32),
+/// A test-and-branch on one slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrTest {
+    /// The slot tested.
+    pub cond: u32,
+    /// Absolute index of the target op.
+    pub target: u32,
+}
 
-    // Tables and references.
-    TableGet(u32),
-    TableSet(u32),
-    TableSize(u32),
-    TableGrow(u32),
-    TableFill(u32),
-    TableCopy {
-        dst: u32,
-        src: u32,
-    },
-    TableInit {
-        table: u32,
-        elem: u32,
-    },
-    ElemDrop(u32),
-    RefNull,
-    RefIsNull,
-    RefFunc(u32),
+/// One entry of a `br_table`: move `count` values from the table's source slots to `dst`, then
+/// jump to `target` (or return, if `target` is [`RETURN_TARGET`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrEntry {
+    /// Absolute index of the target op, or [`RETURN_TARGET`].
+    pub target: u32,
+    /// First slot receiving the carried values.
+    pub dst: u32,
+    /// Number of carried values.
+    pub count: u32,
+}
 
-    // Memory (offsets are the static `memarg` offsets).
-    I32Load(u32),
-    I64Load(u32),
-    F32Load(u32),
-    F64Load(u32),
-    I32Load8S(u32),
-    I32Load8U(u32),
-    I32Load16S(u32),
-    I32Load16U(u32),
-    I64Load8S(u32),
-    I64Load8U(u32),
-    I64Load16S(u32),
-    I64Load16U(u32),
-    I64Load32S(u32),
-    I64Load32U(u32),
-    I32Store(u32),
-    I64Store(u32),
-    F32Store(u32),
-    F64Store(u32),
-    I32Store8(u32),
-    I32Store16(u32),
-    I64Store8(u32),
-    I64Store16(u32),
-    I64Store32(u32),
-    MemorySize,
-    MemoryGrow,
-    MemoryInit(u32),
-    DataDrop(u32),
-    MemoryCopy,
-    MemoryFill,
+/// The `target` of a [`BrEntry`] that returns from the function.
+pub const RETURN_TARGET: u32 = u32::MAX;
 
-    // Constants (floats as bit patterns).
-    I32Const(i32),
-    I64Const(i64),
-    F32Const(u32),
-    F64Const(u64),
+/// Operands of rarer instructions that work on consecutive slots starting at `base`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Base {
+    /// First operand slot (also the result slot, if there is a result).
+    pub base: u32,
+    /// The table, data or element index, or the second table of `table.copy`.
+    pub index: u32,
+    /// Another index (the source table of `table.copy`, the element segment of `table.init`).
+    pub other: u32,
+}
 
-    // i32 numeric.
-    I32Eqz,
-    I32Eq,
-    I32Ne,
-    I32LtS,
-    I32LtU,
-    I32GtS,
-    I32GtU,
-    I32LeS,
-    I32LeU,
-    I32GeS,
-    I32GeU,
-    I32Clz,
-    I32Ctz,
-    I32Popcnt,
-    I32Add,
-    I32Sub,
-    I32Mul,
-    I32DivS,
-    I32DivU,
-    I32RemS,
-    I32RemU,
-    I32And,
-    I32Or,
-    I32Xor,
-    I32Shl,
-    I32ShrS,
-    I32ShrU,
-    I32Rotl,
-    I32Rotr,
+macro_rules! define_ops {
+    (
+        r3: [$($r3:ident),* $(,)?],
+        r2: [$($r2:ident),* $(,)?],
+        load: [$($load:ident),* $(,)?],
+        store: [$($store:ident),* $(,)?],
+        br_cmp: [$($br:ident),* $(,)?],
+        other: { $($(#[$m:meta])* $other:ident $( ( $($ty:ty),* ) )?,)* }
+    ) => {
+        /// One internal instruction (slots are relative to the frame base).
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub enum Op {
+            $(#[doc = concat!("`", stringify!($r3), "`: dst = a op b.")] $r3(R3),)*
+            $(#[doc = concat!("`", stringify!($r2), "`: dst = op src.")] $r2(R2),)*
+            $(#[doc = concat!("`", stringify!($load), "` into `val`.")] $load(MemArg),)*
+            $(#[doc = concat!("`", stringify!($store), "` of `val`.")] $store(MemArg),)*
+            $(#[doc = concat!("Branch if `", stringify!($br), "` holds.")] $br(BrCmp),)*
+            $($(#[$m])* $other $( ( $($ty),* ) )?,)*
+        }
 
-    // i64 numeric.
-    I64Eqz,
-    I64Eq,
-    I64Ne,
-    I64LtS,
-    I64LtU,
-    I64GtS,
-    I64GtU,
-    I64LeS,
-    I64LeU,
-    I64GeS,
-    I64GeU,
-    I64Clz,
-    I64Ctz,
-    I64Popcnt,
-    I64Add,
-    I64Sub,
-    I64Mul,
-    I64DivS,
-    I64DivU,
-    I64RemS,
-    I64RemU,
-    I64And,
-    I64Or,
-    I64Xor,
-    I64Shl,
-    I64ShrS,
-    I64ShrU,
-    I64Rotl,
-    I64Rotr,
+        impl Op {
+            /// The result slot of an instruction that writes exactly one slot.
+            pub(crate) fn dst_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    $(Op::$r3(r) => Some(&mut r.dst),)*
+                    $(Op::$r2(r) => Some(&mut r.dst),)*
+                    $(Op::$load(m) => Some(&mut m.val),)*
+                    Op::Copy(r) => Some(&mut r.dst),
+                    Op::GlobalGet(dst, _) => Some(dst),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
 
-    // f32 numeric.
-    F32Eq,
-    F32Ne,
-    F32Lt,
-    F32Gt,
-    F32Le,
-    F32Ge,
-    F32Abs,
-    F32Neg,
-    F32Ceil,
-    F32Floor,
-    F32Trunc,
-    F32Nearest,
-    F32Sqrt,
-    F32Add,
-    F32Sub,
-    F32Mul,
-    F32Div,
-    F32Min,
-    F32Max,
-    F32Copysign,
-
-    // f64 numeric.
-    F64Eq,
-    F64Ne,
-    F64Lt,
-    F64Gt,
-    F64Le,
-    F64Ge,
-    F64Abs,
-    F64Neg,
-    F64Ceil,
-    F64Floor,
-    F64Trunc,
-    F64Nearest,
-    F64Sqrt,
-    F64Add,
-    F64Sub,
-    F64Mul,
-    F64Div,
-    F64Min,
-    F64Max,
-    F64Copysign,
-
-    // Conversions.
-    I32WrapI64,
-    I32TruncF32S,
-    I32TruncF32U,
-    I32TruncF64S,
-    I32TruncF64U,
-    I64ExtendI32S,
-    I64ExtendI32U,
-    I64TruncF32S,
-    I64TruncF32U,
-    I64TruncF64S,
-    I64TruncF64U,
-    F32ConvertI32S,
-    F32ConvertI32U,
-    F32ConvertI64S,
-    F32ConvertI64U,
-    F32DemoteF64,
-    F64ConvertI32S,
-    F64ConvertI32U,
-    F64ConvertI64S,
-    F64ConvertI64U,
-    F64PromoteF32,
-    I32Extend8S,
-    I32Extend16S,
-    I64Extend8S,
-    I64Extend16S,
-    I64Extend32S,
-    I32TruncSatF32S,
-    I32TruncSatF32U,
-    I32TruncSatF64S,
-    I32TruncSatF64U,
-    I64TruncSatF32S,
-    I64TruncSatF32U,
-    I64TruncSatF64S,
-    I64TruncSatF64U,
+define_ops! {
+    r3: [
+        I32Eq, I32Ne, I32LtS, I32LtU, I32GtS, I32GtU, I32LeS, I32LeU, I32GeS, I32GeU,
+        I32Add, I32Sub, I32Mul, I32DivS, I32DivU, I32RemS, I32RemU, I32And, I32Or, I32Xor,
+        I32Shl, I32ShrS, I32ShrU, I32Rotl, I32Rotr,
+        I64Eq, I64Ne, I64LtS, I64LtU, I64GtS, I64GtU, I64LeS, I64LeU, I64GeS, I64GeU,
+        I64Add, I64Sub, I64Mul, I64DivS, I64DivU, I64RemS, I64RemU, I64And, I64Or, I64Xor,
+        I64Shl, I64ShrS, I64ShrU, I64Rotl, I64Rotr,
+        F32Eq, F32Ne, F32Lt, F32Gt, F32Le, F32Ge,
+        F32Add, F32Sub, F32Mul, F32Div, F32Min, F32Max, F32Copysign,
+        F64Eq, F64Ne, F64Lt, F64Gt, F64Le, F64Ge,
+        F64Add, F64Sub, F64Mul, F64Div, F64Min, F64Max, F64Copysign,
+    ],
+    r2: [
+        I32Eqz, I32Clz, I32Ctz, I32Popcnt, I64Eqz, I64Clz, I64Ctz, I64Popcnt,
+        F32Abs, F32Neg, F32Ceil, F32Floor, F32Trunc, F32Nearest, F32Sqrt,
+        F64Abs, F64Neg, F64Ceil, F64Floor, F64Trunc, F64Nearest, F64Sqrt,
+        I32WrapI64, I32TruncF32S, I32TruncF32U, I32TruncF64S, I32TruncF64U,
+        I64ExtendI32S, I64ExtendI32U, I64TruncF32S, I64TruncF32U, I64TruncF64S, I64TruncF64U,
+        F32ConvertI32S, F32ConvertI32U, F32ConvertI64S, F32ConvertI64U, F32DemoteF64,
+        F64ConvertI32S, F64ConvertI32U, F64ConvertI64S, F64ConvertI64U, F64PromoteF32,
+        I32Extend8S, I32Extend16S, I64Extend8S, I64Extend16S, I64Extend32S,
+        I32TruncSatF32S, I32TruncSatF32U, I32TruncSatF64S, I32TruncSatF64U,
+        I64TruncSatF32S, I64TruncSatF32U, I64TruncSatF64S, I64TruncSatF64U,
+        MemoryGrow,
+    ],
+    load: [
+        I32Load, I64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U,
+        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U,
+    ],
+    store: [I32Store, I64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32],
+    br_cmp: [
+        BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
+        BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
+    ],
+    other: {
+        /// `dst = src`.
+        Copy(R2),
+        /// Traps.
+        Unreachable,
+        /// Jumps to the target.
+        Jump(u32),
+        /// Jumps if the i32 in `cond` is zero.
+        BrIfEqz(BrTest),
+        /// Jumps if the i32 in `cond` is not zero.
+        BrIfNez(BrTest),
+        /// Jumps if the i64 in `cond` is zero.
+        BrIfI64Eqz(BrTest),
+        /// Jumps if the i64 in `cond` is not zero.
+        BrIfI64Nez(BrTest),
+        /// `br_table`: index slot, number of non-default entries, first slot of the carried
+        /// values; followed by `len + 1` [`Op::BrEntry`]s.
+        BrTable(u32, u32, u32),
+        /// An entry of the preceding `BrTable` (never executed on its own).
+        BrEntry(BrEntry),
+        /// Returns `count` results from slots `base..`.
+        Return(u32, u32),
+        /// Returns the one result in the slot.
+        Return1(u32),
+        /// Calls defined function `func` with arguments from slot `base` (its frame base).
+        CallInternal(u32, u32),
+        /// Calls imported function `func` with arguments from slot `base`.
+        CallImport(u32, u32),
+        /// `call_indirect` of interned type `type_id` through `table`, the index in slot
+        /// `index`; followed by an [`Op::CallArgs`] with the argument base.
+        CallIndirect(u32, u32, u32),
+        /// Argument base of the preceding `CallIndirect` (never executed on its own).
+        CallArgs(u32),
+        /// `dst = select(a = dst, b, cond)`.
+        Select(R3),
+        /// `dst = global[index]`.
+        GlobalGet(u32, u32),
+        /// `global[index] = src` (src, index).
+        GlobalSet(u32, u32),
+        /// `dst = memory.size`.
+        MemorySize(u32),
+        /// `memory.copy` of `base: dst, base+1: src, base+2: len`.
+        MemoryCopy(u32),
+        /// `memory.fill` of `base: dst, base+1: value, base+2: len`.
+        MemoryFill(u32),
+        /// `memory.init` from data segment `index`, operands from `base`.
+        MemoryInit(Base),
+        /// `data.drop`.
+        DataDrop(u32),
+        /// `table.get`: index at `base`, result to `base`.
+        TableGet(Base),
+        /// `table.set`: index at `base`, value at `base + 1`.
+        TableSet(Base),
+        /// `dst = table.size` (dst, table).
+        TableSize(u32, u32),
+        /// `table.grow`: init at `base`, delta at `base + 1`, result to `base`.
+        TableGrow(Base),
+        /// `table.fill`: index, value, length from `base`.
+        TableFill(Base),
+        /// `table.copy` into table `index` from table `other`, operands from `base`.
+        TableCopy(Base),
+        /// `table.init` of table `index` from segment `other`, operands from `base`.
+        TableInit(Base),
+        /// `elem.drop`.
+        ElemDrop(u32),
+        /// `dst = ref.func` (dst, function index).
+        RefFunc(u32, u32),
+        /// Charges a constant amount of gas (fused metering).
+        ConsumeGas(u64),
+        /// Charges `n · k` gas for the i32 `n` in the slot (slot, k).
+        ChargePerUnit(u32, u64),
+        /// Charges `⌈n / 32⌉ · k` gas for the i32 `n` in the slot (slot, k).
+        ChargePerWord32(u32, u64),
+    }
 }
 
 impl Op {
-    /// Redirects a branching op to `target` (used to patch forward branches).
+    /// Redirects a forward branch to `target`.
     pub(crate) fn set_target(&mut self, target: u32) {
         match self {
-            Op::Br(b) | Op::BrIfNez(b) => b.target = target,
-            Op::BrIfEqz(t) => *t = target,
-            other => unreachable!("patching a non-branch op {other:?}"),
+            Op::Jump(t) => *t = target,
+            Op::BrIfEqz(b) | Op::BrIfNez(b) | Op::BrIfI64Eqz(b) | Op::BrIfI64Nez(b) => {
+                b.target = target
+            }
+            Op::BrEntry(e) => e.target = target,
+            other => match other.br_cmp_mut() {
+                Some(b) => b.target = target,
+                None => unreachable!("patching a non-branch op {other:?}"),
+            },
         }
     }
+}
+
+/// The integer comparisons that fuse with a following branch, with their branch forms.
+macro_rules! fusable_compares {
+    ($($cmp:ident => $br:ident, $neg:ident;)*) => {
+        impl Op {
+            /// For an integer comparison: its operands and the branch-if-true and
+            /// branch-if-false instructions.
+            pub(crate) fn as_compare(&self) -> Option<(R3, fn(BrCmp) -> Op, fn(BrCmp) -> Op)> {
+                match *self {
+                    $(Op::$cmp(r) => Some((r, Op::$br, Op::$neg)),)*
+                    _ => None,
+                }
+            }
+
+            fn br_cmp_mut(&mut self) -> Option<&mut BrCmp> {
+                match self {
+                    $(Op::$br(b) => Some(b),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+fusable_compares! {
+    I32Eq => BrI32Eq, BrI32Ne;
+    I32Ne => BrI32Ne, BrI32Eq;
+    I32LtS => BrI32LtS, BrI32GeS;
+    I32LtU => BrI32LtU, BrI32GeU;
+    I32GtS => BrI32GtS, BrI32LeS;
+    I32GtU => BrI32GtU, BrI32LeU;
+    I32LeS => BrI32LeS, BrI32GtS;
+    I32LeU => BrI32LeU, BrI32GtU;
+    I32GeS => BrI32GeS, BrI32LtS;
+    I32GeU => BrI32GeU, BrI32LtU;
+    I64Eq => BrI64Eq, BrI64Ne;
+    I64Ne => BrI64Ne, BrI64Eq;
+    I64LtS => BrI64LtS, BrI64GeS;
+    I64LtU => BrI64LtU, BrI64GeU;
+    I64GtS => BrI64GtS, BrI64LeS;
+    I64GtU => BrI64GtU, BrI64LeU;
+    I64LeS => BrI64LeS, BrI64GtS;
+    I64LeU => BrI64LeU, BrI64GtU;
+    I64GeS => BrI64GeS, BrI64LtS;
+    I64GeU => BrI64GeU, BrI64LtU;
 }
 
 #[cfg(test)]

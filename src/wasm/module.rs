@@ -130,6 +130,8 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// The internal code of all defined functions.
     pub code: Vec<Op>,
+    /// The constant pools of all defined functions.
+    pub consts: Vec<u64>,
 }
 
 /// A validated and translated module: compile once, instantiate many times.
@@ -199,6 +201,7 @@ impl Module {
             elems: Vec::new(),
             datas: Vec::new(),
             code: Vec::new(),
+            consts: Vec::new(),
         };
         let mut allocs = Default::default();
         let mut translator = FuncTranslator::default();
@@ -214,6 +217,7 @@ impl Module {
                 allocs = reuse;
                 m.funcs.push(translated);
                 m.code.extend_from_slice(translator.code());
+                m.consts.extend_from_slice(translator.consts());
                 continue;
             }
             m.read_section(engine, payload)?;

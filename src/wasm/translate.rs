@@ -1,8 +1,18 @@
-//! Translation of one validated function body into internal code (see [`super::ir`]).
+//! Translation of one function body into register code (see [`super::ir`]).
 //!
-//! Validation and translation run in one pass: each operator is first given to `wasmparser`'s
-//! function validator, then translated, so the translator may assume valid input. The validator's
-//! operand-stack height before each operator is what fixes every branch's `drop`/`keep`.
+//! Two passes over the body:
+//! 1. **Validate** every operator with `wasmparser`'s function validator, record the operators,
+//!    the maximum operand-stack height and the function's constants (its constant pool).
+//! 2. **Translate** the recorded operators. The translator keeps a compile-time model of the
+//!    operand stack in which each value is a temporary slot, a local or a constant, so that
+//!    `local.get` and constants cost nothing and every instruction names its slots directly.
+//!
+//! Invariants of the model: values carried across a label (block results, loop and block
+//! parameters, branch values) are always in their temporaries; a local still named on the model
+//! stack is copied into its temporary before the local is written (and before any block is
+//! entered, since the block may write it).
+
+use std::collections::HashMap;
 
 use wasmparser::{
     BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources,
@@ -10,7 +20,7 @@ use wasmparser::{
 
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
-use super::ir::{Branch, Op};
+use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, R2, R3, RETURN_TARGET};
 use super::module::ModuleInner;
 
 /// Frame layout and entry point of a translated function.
@@ -22,8 +32,23 @@ pub(crate) struct TranslatedFunc {
     pub params: u32,
     /// Number of declared (zero-initialised) locals beyond the parameters.
     pub locals: u32,
-    /// Slots the frame may use: parameters, locals and the maximum operand height.
+    /// Start of the function's constants in the module's constant pool.
+    pub consts_start: u32,
+    /// Number of constants (copied into the frame after the locals).
+    pub consts_len: u32,
+    /// Slots the frame may use.
     pub frame_size: u32,
+}
+
+/// Where an operand of the compile-time stack lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Opd {
+    /// In the temporary slot of its stack height.
+    Temp,
+    /// In this local's slot.
+    Local(u32),
+    /// In this constant slot.
+    Const(u32),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,11 +68,14 @@ struct Ctrl {
     height: u32,
     /// Values a branch to this label carries.
     branch_arity: u32,
+    /// Number of parameters and results.
+    params: u32,
+    results: u32,
     /// Target of backward branches (loops).
     loop_start: u32,
     /// Ops (indices in the function's code) waiting for this block's end.
     fixups: Vec<u32>,
-    /// The `BrIfEqz` of an `if`, waiting for its `else` or `end`.
+    /// The branch of an `if` to its `else` or `end`.
     else_fixup: Option<u32>,
     /// Whether code was reachable when the block was entered.
     reachable_at_entry: bool,
@@ -55,39 +83,43 @@ struct Ctrl {
 
 /// Translates function bodies, reusing its buffers from one function to the next.
 #[derive(Debug, Default)]
-pub(crate) struct FuncTranslator {
+pub(crate) struct FuncTranslator<'a> {
+    ops: Vec<Operator<'a>>,
     code: Vec<Op>,
     ctrl: Vec<Ctrl>,
+    stack: Vec<Opd>,
+    consts: Vec<u64>,
+    const_slots: HashMap<u64, u32>,
     reachable: bool,
     /// Absolute pc of the function's first op.
     base: u32,
     results: u32,
-    /// The value of the previous operator if it was an `i64.const` (for fusing gas charges).
-    prev_i64_const: Option<i64>,
+    /// First constant slot and first temporary slot.
+    const_base: u32,
+    temp_base: u32,
+    /// Index of the last emitted op if it wrote the top temporary and nothing followed it.
+    last_result: Option<usize>,
 }
 
+/// The op constructor of the same name as a parameterless `wasmparser` operator.
 macro_rules! same_name {
-    ($op:expr; $($name:ident)*) => {
+    ($op:expr, $ctor:ty; $($name:ident)*) => {
         match $op {
-            $(Operator::$name => Some(Op::$name),)*
+            $(Operator::$name => Some(Op::$name as $ctor),)*
             _ => None,
         }
     };
 }
 
-macro_rules! with_memarg {
-    ($op:expr; $($name:ident)*) => {
-        match $op {
-            $(Operator::$name { memarg } => Some(Op::$name(memarg.offset as u32)),)*
-            _ => None,
-        }
-    };
-}
-
-impl FuncTranslator {
+impl<'a> FuncTranslator<'a> {
     /// The code of the last translated function (branch targets are absolute).
     pub fn code(&self) -> &[Op] {
         &self.code
+    }
+
+    /// The constant pool of the last translated function.
+    pub fn consts(&self) -> &[u64] {
+        &self.consts
     }
 
     /// Validates and translates one body of `module` whose type has engine id `type_id`.
@@ -96,7 +128,7 @@ impl FuncTranslator {
         module: &ModuleInner,
         type_id: u32,
         mut validator: FuncValidator<ValidatorResources>,
-        body: &FunctionBody<'_>,
+        body: &FunctionBody<'a>,
         gas: &GasFusion,
     ) -> Result<(TranslatedFunc, FuncValidatorAllocations), CompileError> {
         let ty = module.engine.func_type(type_id);
@@ -110,84 +142,310 @@ impl FuncTranslator {
             validator.define_locals(offset, count, ty)?;
             locals += count; // the validator bounds the total number of locals
         }
-        self.code.clear();
-        self.ctrl.clear();
-        self.reachable = true;
-        self.base = module.code.len() as u32;
-        self.ctrl.push(Ctrl {
-            kind: CtrlKind::Func,
-            height: 0,
-            branch_arity: self.results,
-            loop_start: 0,
-            fixups: Vec::new(),
-            else_fixup: None,
-            reachable_at_entry: true,
-        });
+        // Pass 1: validate, record operators, constants and the maximum stack height.
+        self.ops.clear();
+        self.consts.clear();
+        self.const_slots.clear();
+        let const_base = params + locals;
         let mut max_height = 0;
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let offset = reader.original_position();
             let op = reader.read()?;
-            let height = validator.operand_stack_height();
             validator.op(offset, &op)?;
-            let prev_i64_const = self.prev_i64_const.take();
-            if let Operator::I64Const { value } = op {
-                self.prev_i64_const = Some(value);
-            }
-            if !self.fuse_gas(&op, prev_i64_const, gas) {
-                self.visit(module, op, height)?;
-            }
             max_height = max_height.max(validator.operand_stack_height());
+            let constant = match op {
+                Operator::I32Const { value } => Some(value as u32 as u64),
+                Operator::I64Const { value } => Some(value as u64),
+                Operator::F32Const { value } => Some(value.bits() as u64),
+                Operator::F64Const { value } => Some(value.bits()),
+                Operator::RefNull { .. } => Some(0),
+                _ => None,
+            };
+            if let Some(value) = constant {
+                if !self.const_slots.contains_key(&value) {
+                    self.const_slots
+                        .insert(value, const_base + self.consts.len() as u32);
+                    self.consts.push(value);
+                }
+            }
+            self.ops.push(op);
         }
         reader.finish()?;
-        let frame_size = params + locals + max_height + 1;
+        let frame_size =
+            u64::from(const_base) + self.consts.len() as u64 + u64::from(max_height) + 1;
+        let frame_size = u32::try_from(frame_size)
+            .map_err(|_| CompileError::Limit("function frame exceeds 2^32 slots".to_string()))?;
+
+        // Pass 2: translate.
+        self.code.clear();
+        self.ctrl.clear();
+        self.stack.clear();
+        self.reachable = true;
+        self.last_result = None;
+        self.base = module.code.len() as u32;
+        self.const_base = const_base;
+        self.temp_base = const_base + self.consts.len() as u32;
+        self.ctrl.push(Ctrl {
+            kind: CtrlKind::Func,
+            height: 0,
+            branch_arity: self.results,
+            params: 0,
+            results: self.results,
+            loop_start: 0,
+            fixups: Vec::new(),
+            else_fixup: None,
+            reachable_at_entry: true,
+        });
+        let ops = std::mem::take(&mut self.ops);
+        for op in &ops {
+            self.visit(module, op, gas);
+        }
+        self.ops = ops;
         let func = TranslatedFunc {
             entry: self.base,
             params,
             locals,
+            consts_start: module.consts.len() as u32,
+            consts_len: self.consts.len() as u32,
             frame_size,
         };
         Ok((func, validator.into_allocations()))
     }
 
-    /// Translates a gas-charging call as a native charge; returns whether it did.
-    fn fuse_gas(
-        &mut self,
-        op: &Operator<'_>,
-        prev_i64_const: Option<i64>,
-        gas: &GasFusion,
-    ) -> bool {
-        let Operator::Call { function_index } = *op else {
-            return false;
-        };
-        if !self.reachable {
-            return false;
-        }
-        if gas.charge_import == Some(function_index) {
-            // `i64.const N` was the previous operator and is the last op emitted.
-            if let (Some(amount), Some(Op::I64Const(_))) = (prev_i64_const, self.code.last()) {
-                if amount >= 0 {
-                    *self.code.last_mut().expect("checked above") = Op::ConsumeGas(amount as u64);
-                    return true;
-                }
-            }
-            return false;
-        }
-        let Some(helper) = gas.helper(function_index) else {
-            return false;
-        };
-        self.code.push(match helper.charge {
-            GasCharge::PerUnit(k) => Op::ChargePerUnit(k),
-            GasCharge::PerWord32(k) => Op::ChargePerWord32(k),
-        });
-        if helper.grow_memory {
-            self.code.push(Op::MemoryGrow);
-        }
-        true
-    }
+    // ----- The compile-time operand stack -----
 
     fn pc(&self) -> u32 {
         self.code.len() as u32
+    }
+
+    fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    fn slot_at(&self, h: usize) -> u32 {
+        match self.stack[h] {
+            Opd::Temp => self.temp_base + h as u32,
+            Opd::Local(i) => i,
+            Opd::Const(slot) => slot,
+        }
+    }
+
+    fn pop_slot(&mut self) -> u32 {
+        let slot = self.slot_at(self.stack.len() - 1);
+        self.stack.pop();
+        slot
+    }
+
+    fn push_temp(&mut self) -> u32 {
+        self.stack.push(Opd::Temp);
+        self.temp_base + self.stack.len() as u32 - 1
+    }
+
+    fn emit(&mut self, op: Op) {
+        self.code.push(op);
+        self.last_result = None;
+    }
+
+    /// Emits an op whose result is the top temporary.
+    fn emit_result(&mut self, op: Op) {
+        self.code.push(op);
+        self.last_result = Some(self.code.len() - 1);
+    }
+
+    /// Copies the value at height `h` into its temporary.
+    fn materialize(&mut self, h: usize) {
+        if self.stack[h] != Opd::Temp {
+            let src = self.slot_at(h);
+            self.emit(Op::Copy(R2 {
+                dst: self.temp_base + h as u32,
+                src,
+            }));
+            self.stack[h] = Opd::Temp;
+        }
+    }
+
+    /// Moves the top `n` values into their temporaries.
+    fn materialize_top(&mut self, n: u32) {
+        let len = self.stack.len();
+        for h in len - n as usize..len {
+            self.materialize(h);
+        }
+    }
+
+    /// Copies every stacked reference to `local` (below height `below`) into its temporary.
+    fn preserve_local(&mut self, local: u32, below: usize) {
+        for h in 0..below {
+            if self.stack[h] == Opd::Local(local) {
+                self.materialize(h);
+            }
+        }
+    }
+
+    /// Copies every stacked reference to a local (below height `below`) into its temporary.
+    fn preserve_locals(&mut self, below: usize) {
+        for h in 0..below {
+            if matches!(self.stack[h], Opd::Local(_)) {
+                self.materialize(h);
+            }
+        }
+    }
+
+    /// Pops `n` operands that must sit in consecutive temporaries; returns the first slot.
+    fn pop_in_place(&mut self, n: u32) -> u32 {
+        self.materialize_top(n);
+        let base = self.height() - n;
+        self.stack.truncate(base as usize);
+        self.temp_base + base
+    }
+
+    /// The top temporary if the last op produced it: the op's index.
+    fn fresh_top(&self) -> Option<usize> {
+        let idx = self.last_result?;
+        let top = self.stack.len().checked_sub(1)?;
+        (self.stack[top] == Opd::Temp).then_some(idx)
+    }
+
+    // ----- Emission helpers -----
+
+    fn unary(&mut self, make: fn(R2) -> Op) {
+        let src = self.pop_slot();
+        let dst = self.push_temp();
+        self.emit_result(make(R2 { dst, src }));
+    }
+
+    fn binary(&mut self, make: fn(R3) -> Op) {
+        let b = self.pop_slot();
+        let a = self.pop_slot();
+        let dst = self.push_temp();
+        self.emit_result(make(R3 { dst, a, b }));
+    }
+
+    fn load(&mut self, make: fn(MemArg) -> Op, offset: u64) {
+        let addr = self.pop_slot();
+        let val = self.push_temp();
+        self.emit_result(make(MemArg {
+            val,
+            addr,
+            offset: offset as u32,
+        }));
+    }
+
+    fn store(&mut self, make: fn(MemArg) -> Op, offset: u64) {
+        let val = self.pop_slot();
+        let addr = self.pop_slot();
+        self.emit(make(MemArg {
+            val,
+            addr,
+            offset: offset as u32,
+        }));
+    }
+
+    /// Pops the i32 condition on top and emits a branch to `target` taken when the condition is
+    /// `when`, fusing a comparison or `eqz` that just produced it. Returns the branch's index.
+    fn branch_on(&mut self, when: bool, target: u32) -> u32 {
+        if let Some(idx) = self.fresh_top() {
+            let producer = self.code[idx];
+            let fused = if let Some((r, if_true, if_false)) = producer.as_compare() {
+                let make = if when { if_true } else { if_false };
+                Some(make(BrCmp {
+                    a: r.a,
+                    b: r.b,
+                    target,
+                }))
+            } else {
+                match producer {
+                    Op::I32Eqz(r) => Some(Self::test(!when, false, r.src, target)),
+                    Op::I64Eqz(r) => Some(Self::test(!when, true, r.src, target)),
+                    _ => None,
+                }
+            };
+            if let Some(op) = fused {
+                self.code.pop();
+                self.stack.pop();
+                self.emit(op);
+                return self.pc() - 1;
+            }
+        }
+        let cond = self.pop_slot();
+        self.emit(Self::test(when, false, cond, target));
+        self.pc() - 1
+    }
+
+    /// A branch on a slot being non-zero (`nonzero`) or zero, as i32 or i64.
+    fn test(nonzero: bool, wide: bool, cond: u32, target: u32) -> Op {
+        let t = BrTest { cond, target };
+        match (nonzero, wide) {
+            (true, false) => Op::BrIfNez(t),
+            (false, false) => Op::BrIfEqz(t),
+            (true, true) => Op::BrIfI64Nez(t),
+            (false, true) => Op::BrIfI64Eqz(t),
+        }
+    }
+
+    fn patch(&mut self, at: u32) {
+        let target = self.base + self.pc();
+        self.code[at as usize].set_target(target);
+        self.last_result = None;
+    }
+
+    fn frame(&self, depth: u32) -> &Ctrl {
+        &self.ctrl[self.ctrl.len() - 1 - depth as usize]
+    }
+
+    /// Whether a branch to `depth` must move its values.
+    fn needs_moves(&self, depth: u32) -> bool {
+        let frame = self.frame(depth);
+        let k = frame.branch_arity as usize;
+        let top = self.stack.len();
+        (0..k).any(|j| self.slot_at(top - k + j) != self.temp_base + frame.height + j as u32)
+    }
+
+    /// Copies the top values carried by a branch to `depth` into the label's slots.
+    fn emit_moves(&mut self, depth: u32) {
+        let frame = self.frame(depth);
+        let (k, dst_base) = (frame.branch_arity as usize, self.temp_base + frame.height);
+        let top = self.stack.len();
+        for j in 0..k {
+            let src = self.slot_at(top - k + j);
+            let dst = dst_base + j as u32;
+            if src != dst {
+                self.emit(Op::Copy(R2 { dst, src }));
+            }
+        }
+    }
+
+    /// Emits an unconditional jump to label `depth` (recording a fixup for forward labels).
+    fn jump(&mut self, depth: u32) {
+        let at = self.pc();
+        let idx = self.ctrl.len() - 1 - depth as usize;
+        let frame = &mut self.ctrl[idx];
+        let target = if frame.kind == CtrlKind::Loop {
+            frame.loop_start
+        } else {
+            frame.fixups.push(at);
+            0
+        };
+        self.emit(Op::Jump(target));
+    }
+
+    /// Emits the return of the top `results` values.
+    fn emit_return(&mut self) {
+        match self.results {
+            1 => {
+                let src = self.slot_at(self.stack.len() - 1);
+                self.emit(Op::Return1(src));
+            }
+            n => {
+                self.materialize_top(n);
+                let base = self.temp_base + self.height() - n;
+                self.emit(Op::Return(base, n));
+            }
+        }
+    }
+
+    fn is_return(&self, depth: u32) -> bool {
+        depth as usize == self.ctrl.len() - 1
     }
 
     fn block_arity(module: &ModuleInner, ty: BlockType) -> (u32, u32) {
@@ -201,232 +459,485 @@ impl FuncTranslator {
         }
     }
 
-    fn push_ctrl(&mut self, kind: CtrlKind, height: u32, branch_arity: u32) {
+    /// Enters a block whose `params` are on top: locals below are preserved and the
+    /// parameters put in their temporaries.
+    fn enter(&mut self, kind: CtrlKind, params: u32, results: u32) {
+        let reachable = self.reachable;
+        let height = self.height().saturating_sub(params);
+        if reachable {
+            self.preserve_locals(height as usize);
+            self.materialize_top(params);
+        }
+        self.last_result = None;
         self.ctrl.push(Ctrl {
             kind,
             height,
-            branch_arity,
+            branch_arity: if kind == CtrlKind::Loop {
+                params
+            } else {
+                results
+            },
+            params,
+            results,
             loop_start: self.base + self.pc(),
             fixups: Vec::new(),
             else_fixup: None,
-            reachable_at_entry: self.reachable,
+            reachable_at_entry: reachable,
         });
     }
 
-    fn patch(&mut self, at: u32) {
-        let target = self.base + self.pc();
-        self.code[at as usize].set_target(target);
+    /// Resets the model stack to a block's base plus `n` values in their temporaries.
+    fn reset_stack(&mut self, height: u32, n: u32) {
+        self.stack.truncate(height as usize);
+        self.stack.resize((height + n) as usize, Opd::Temp);
     }
 
-    /// The op for a branch to label `depth` taken with `height` operands on the stack:
-    /// a `Br`-shaped branch (recording a fixup for forward targets) or a `Return`.
-    fn branch(&mut self, depth: u32, height: u32) -> Result<Branch, Op> {
-        let at = self.pc();
-        let idx = self.ctrl.len() - 1 - depth as usize;
-        let frame = &mut self.ctrl[idx];
-        if frame.kind == CtrlKind::Func {
-            return Err(Op::Return { keep: self.results });
+    fn call(&mut self, module: &ModuleInner, type_id: u32, make: impl FnOnce(u32) -> Op) {
+        let ty = module.engine.func_type(type_id);
+        let base = self.pop_in_place(ty.params().len() as u32);
+        self.emit(make(base));
+        for _ in ty.results() {
+            self.push_temp();
         }
-        let keep = frame.branch_arity;
-        let drop = height - frame.height - keep;
-        let target = if frame.kind == CtrlKind::Loop {
-            frame.loop_start
-        } else {
-            frame.fixups.push(at);
-            0
-        };
-        Ok(Branch { target, drop, keep })
     }
 
-    fn visit(
-        &mut self,
-        module: &ModuleInner,
-        op: Operator<'_>,
-        height: u32,
-    ) -> Result<(), CompileError> {
+    /// Translates a call of a gas-charging function as a native charge; returns whether it did.
+    fn fuse_gas(&mut self, function_index: u32, gas: &GasFusion) -> bool {
+        if gas.charge_import == Some(function_index) {
+            if let Some(&Opd::Const(slot)) = self.stack.last() {
+                let amount = self.consts[(slot - self.const_base) as usize];
+                if (amount as i64) >= 0 {
+                    self.stack.pop();
+                    self.emit(Op::ConsumeGas(amount));
+                    return true;
+                }
+            }
+            return false;
+        }
+        let Some(helper) = gas.helper(function_index) else {
+            return false;
+        };
+        let n = self.slot_at(self.stack.len() - 1);
+        self.emit(match helper.charge {
+            GasCharge::PerUnit(k) => Op::ChargePerUnit(n, k),
+            GasCharge::PerWord32(k) => Op::ChargePerWord32(n, k),
+        });
+        if helper.grow_memory {
+            self.unary(Op::MemoryGrow);
+        }
+        true
+    }
+
+    // ----- Operators -----
+
+    fn visit(&mut self, module: &ModuleInner, op: &Operator<'_>, gas: &GasFusion) {
         // Structured control keeps the control stack in step even in unreachable code.
-        match op {
+        match *op {
             Operator::Block { blockty } => {
-                let (params, _) = Self::block_arity(module, blockty);
-                let results = Self::block_arity(module, blockty).1;
-                self.push_ctrl(CtrlKind::Block, height.saturating_sub(params), results);
-                return Ok(());
+                let (params, results) = Self::block_arity(module, blockty);
+                return self.enter(CtrlKind::Block, params, results);
             }
             Operator::Loop { blockty } => {
-                let (params, _) = Self::block_arity(module, blockty);
-                self.push_ctrl(CtrlKind::Loop, height.saturating_sub(params), params);
-                return Ok(());
+                let (params, results) = Self::block_arity(module, blockty);
+                return self.enter(CtrlKind::Loop, params, results);
             }
             Operator::If { blockty } => {
                 let (params, results) = Self::block_arity(module, blockty);
-                let base = height.saturating_sub(1 + params);
-                self.push_ctrl(CtrlKind::If, base, results);
-                if self.reachable {
-                    let at = self.pc();
-                    self.code.push(Op::BrIfEqz(0));
-                    self.ctrl.last_mut().expect("if frame").else_fixup = Some(at);
+                if !self.reachable {
+                    return self.enter(CtrlKind::If, params, results);
                 }
-                return Ok(());
+                let below = self.stack.len() - 1;
+                let clean = (0..below).all(|h| !matches!(self.stack[h], Opd::Local(_)))
+                    && (below - params as usize..below).all(|h| self.stack[h] == Opd::Temp);
+                if !clean {
+                    // Copies must run before the branch, on both paths.
+                    self.preserve_locals(below);
+                    for h in below - params as usize..below {
+                        self.materialize(h);
+                    }
+                }
+                let at = self.branch_on(false, 0);
+                self.enter(CtrlKind::If, params, results);
+                self.ctrl.last_mut().expect("if frame").else_fixup = Some(at);
+                return;
             }
             Operator::Else => {
                 if self.reachable {
-                    let at = self.pc();
-                    self.code.push(Op::Br(Branch {
-                        target: 0,
-                        drop: 0,
-                        keep: 0,
-                    }));
-                    self.ctrl.last_mut().expect("if frame").fixups.push(at);
+                    let results = self.ctrl.last().expect("if frame").results;
+                    self.materialize_top(results);
+                    self.jump(0);
                 }
                 let frame = self.ctrl.last_mut().expect("if frame");
                 frame.kind = CtrlKind::Else;
-                let else_fixup = frame.else_fixup.take();
+                let (else_fixup, height, params) =
+                    (frame.else_fixup.take(), frame.height, frame.params);
                 self.reachable = frame.reachable_at_entry;
                 if let Some(at) = else_fixup {
                     self.patch(at);
                 }
-                return Ok(());
+                self.reset_stack(height, params);
+                self.last_result = None;
+                return;
             }
             Operator::End => {
+                let results = self.ctrl.last().expect("control frame").results;
+                if self.reachable {
+                    self.materialize_top(results);
+                }
                 let frame = self.ctrl.pop().expect("validated control stack");
                 if frame.kind == CtrlKind::Func {
                     if self.reachable {
-                        self.code.push(Op::Return { keep: self.results });
+                        self.emit_return();
                     }
-                    return Ok(());
+                    return;
                 }
                 for at in frame.else_fixup.into_iter().chain(frame.fixups) {
                     self.patch(at);
                 }
                 self.reachable = frame.reachable_at_entry;
-                return Ok(());
+                self.reset_stack(frame.height, frame.results);
+                self.last_result = None;
+                return;
             }
             _ => {}
         }
         if !self.reachable {
-            return Ok(());
+            return;
         }
-        let op = match op {
+        match *op {
             Operator::Nop
             | Operator::I32ReinterpretF32
             | Operator::F32ReinterpretI32
             | Operator::I64ReinterpretF64
-            | Operator::F64ReinterpretI64 => return Ok(()),
+            | Operator::F64ReinterpretI64 => {}
             Operator::Unreachable => {
+                self.emit(Op::Unreachable);
                 self.reachable = false;
-                Op::Unreachable
             }
             Operator::Br { relative_depth } => {
-                self.reachable = false;
-                match self.branch(relative_depth, height) {
-                    Ok(b) => Op::Br(b),
-                    Err(ret) => ret,
+                if self.is_return(relative_depth) {
+                    self.emit_return();
+                } else {
+                    self.emit_moves(relative_depth);
+                    self.jump(relative_depth);
                 }
+                self.reachable = false;
             }
-            Operator::BrIf { relative_depth } => match self.branch(relative_depth, height - 1) {
-                Ok(b) => Op::BrIfNez(b),
-                Err(ret) => {
-                    let skip = self.base + self.pc() + 2;
-                    self.code.push(Op::BrIfEqz(skip));
-                    ret
+            Operator::BrIf { relative_depth } => {
+                if !self.is_return(relative_depth) {
+                    // The condition is on top, the carried values beneath it.
+                    let cond = self.stack.pop().expect("validated");
+                    let moves = self.needs_moves(relative_depth);
+                    self.stack.push(cond);
+                    if !moves {
+                        let frame = self.frame(relative_depth);
+                        let target = if frame.kind == CtrlKind::Loop {
+                            frame.loop_start
+                        } else {
+                            0
+                        };
+                        let at = self.branch_on(true, target);
+                        if self.frame(relative_depth).kind != CtrlKind::Loop {
+                            let idx = self.ctrl.len() - 1 - relative_depth as usize;
+                            self.ctrl[idx].fixups.push(at);
+                        }
+                        return;
+                    }
                 }
-            },
-            Operator::BrTable { targets } => {
-                self.reachable = false;
-                let len = targets.len();
-                self.code.push(Op::BrTable { len });
-                let default = targets.default();
-                for depth in targets.targets().chain(std::iter::once(Ok(default))) {
-                    let op = match self.branch(depth?, height - 1) {
-                        Ok(b) => Op::Br(b),
-                        Err(ret) => ret,
+                let skip = self.branch_on(false, 0);
+                if self.is_return(relative_depth) {
+                    self.emit_return();
+                } else {
+                    self.emit_moves(relative_depth);
+                    self.jump(relative_depth);
+                }
+                self.patch(skip);
+            }
+            Operator::BrTable { ref targets } => {
+                let index = self.pop_slot();
+                let k = self.frame(targets.default()).branch_arity;
+                self.materialize_top(k);
+                let src = self.temp_base + self.height() - k;
+                self.emit(Op::BrTable(index, targets.len(), src));
+                let depths = targets
+                    .targets()
+                    .map(|t| t.unwrap_or(0))
+                    .chain(std::iter::once(targets.default()));
+                for depth in depths.collect::<Vec<_>>() {
+                    let entry = if self.is_return(depth) {
+                        BrEntry {
+                            target: RETURN_TARGET,
+                            dst: 0,
+                            count: k,
+                        }
+                    } else {
+                        let at = self.pc();
+                        let idx = self.ctrl.len() - 1 - depth as usize;
+                        let frame = &mut self.ctrl[idx];
+                        let target = if frame.kind == CtrlKind::Loop {
+                            frame.loop_start
+                        } else {
+                            frame.fixups.push(at);
+                            0
+                        };
+                        BrEntry {
+                            target,
+                            dst: self.temp_base + frame.height,
+                            count: k,
+                        }
                     };
-                    self.code.push(op);
+                    self.emit(Op::BrEntry(entry));
                 }
-                return Ok(());
+                self.reachable = false;
             }
             Operator::Return => {
+                self.emit_return();
                 self.reachable = false;
-                Op::Return { keep: self.results }
             }
             Operator::Call { function_index } => {
+                if self.fuse_gas(function_index, gas) {
+                    return;
+                }
+                let type_id = module.func_types[function_index as usize];
                 match function_index.checked_sub(module.num_imported_funcs) {
-                    Some(defined) => Op::CallInternal(defined),
-                    None => Op::CallImport(function_index),
+                    Some(defined) => {
+                        self.call(module, type_id, |base| Op::CallInternal(defined, base))
+                    }
+                    None => self.call(module, type_id, |base| Op::CallImport(function_index, base)),
                 }
             }
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => Op::CallIndirect {
-                type_id: module.types[type_index as usize],
-                table: table_index,
-            },
-            Operator::Drop => Op::Drop,
-            Operator::Select | Operator::TypedSelect { .. } => Op::Select,
-            Operator::LocalGet { local_index } => Op::LocalGet(local_index),
-            Operator::LocalSet { local_index } => Op::LocalSet(local_index),
-            Operator::LocalTee { local_index } => Op::LocalTee(local_index),
-            Operator::GlobalGet { global_index } => Op::GlobalGet(global_index),
-            Operator::GlobalSet { global_index } => Op::GlobalSet(global_index),
-            Operator::TableGet { table } => Op::TableGet(table),
-            Operator::TableSet { table } => Op::TableSet(table),
-            Operator::TableSize { table } => Op::TableSize(table),
-            Operator::TableGrow { table } => Op::TableGrow(table),
-            Operator::TableFill { table } => Op::TableFill(table),
+            } => {
+                let type_id = module.types[type_index as usize];
+                let index = self.pop_slot();
+                self.emit(Op::CallIndirect(type_id, table_index, index));
+                // The argument base follows as a pseudo-op, so no copies may come between.
+                let ty = module.engine.func_type(type_id);
+                let n = ty.params().len() as u32;
+                let len = self.stack.len();
+                let clean = (len - n as usize..len).all(|h| self.stack[h] == Opd::Temp);
+                if !clean {
+                    self.code.pop();
+                    self.materialize_top(n);
+                    self.emit(Op::CallIndirect(type_id, table_index, index));
+                }
+                self.call(module, type_id, Op::CallArgs);
+            }
+            Operator::Drop => {
+                self.stack.pop();
+            }
+            Operator::Select | Operator::TypedSelect { .. } => {
+                let cond = self.pop_slot();
+                let b = self.pop_slot();
+                let dst = self.pop_in_place(1);
+                self.push_temp();
+                self.emit(Op::Select(R3 { dst, a: b, b: cond }));
+            }
+            Operator::LocalGet { local_index } => self.stack.push(Opd::Local(local_index)),
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                let tee = matches!(op, Operator::LocalTee { .. });
+                self.set_local(local_index, tee);
+            }
+            Operator::GlobalGet { global_index } => {
+                let dst = self.push_temp();
+                self.emit_result(Op::GlobalGet(dst, global_index));
+            }
+            Operator::GlobalSet { global_index } => {
+                let src = self.pop_slot();
+                self.emit(Op::GlobalSet(src, global_index));
+            }
+            Operator::I32Const { value } => self.push_const(value as u32 as u64),
+            Operator::I64Const { value } => self.push_const(value as u64),
+            Operator::F32Const { value } => self.push_const(value.bits() as u64),
+            Operator::F64Const { value } => self.push_const(value.bits()),
+            Operator::RefNull { .. } => self.push_const(0),
+            Operator::RefIsNull => self.unary(Op::I64Eqz),
+            Operator::RefFunc { function_index } => {
+                let dst = self.push_temp();
+                self.emit(Op::RefFunc(dst, function_index));
+            }
+            Operator::TableGet { table } => {
+                let base = self.pop_in_place(1);
+                self.push_temp();
+                self.emit(Op::TableGet(Base {
+                    base,
+                    index: table,
+                    other: 0,
+                }));
+            }
+            Operator::TableSet { table } => {
+                let base = self.pop_in_place(2);
+                self.emit(Op::TableSet(Base {
+                    base,
+                    index: table,
+                    other: 0,
+                }));
+            }
+            Operator::TableSize { table } => {
+                let dst = self.push_temp();
+                self.emit(Op::TableSize(dst, table));
+            }
+            Operator::TableGrow { table } => {
+                let base = self.pop_in_place(2);
+                self.push_temp();
+                self.emit(Op::TableGrow(Base {
+                    base,
+                    index: table,
+                    other: 0,
+                }));
+            }
+            Operator::TableFill { table } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::TableFill(Base {
+                    base,
+                    index: table,
+                    other: 0,
+                }));
+            }
             Operator::TableCopy {
                 dst_table,
                 src_table,
-            } => Op::TableCopy {
-                dst: dst_table,
-                src: src_table,
-            },
-            Operator::TableInit { elem_index, table } => Op::TableInit {
-                table,
-                elem: elem_index,
-            },
-            Operator::ElemDrop { elem_index } => Op::ElemDrop(elem_index),
-            Operator::RefNull { .. } => Op::RefNull,
-            Operator::RefIsNull => Op::RefIsNull,
-            Operator::RefFunc { function_index } => Op::RefFunc(function_index),
-            Operator::MemorySize { .. } => Op::MemorySize,
-            Operator::MemoryGrow { .. } => Op::MemoryGrow,
-            Operator::MemoryInit { data_index, .. } => Op::MemoryInit(data_index),
-            Operator::DataDrop { data_index } => Op::DataDrop(data_index),
-            Operator::MemoryCopy { .. } => Op::MemoryCopy,
-            Operator::MemoryFill { .. } => Op::MemoryFill,
-            Operator::I32Const { value } => Op::I32Const(value),
-            Operator::I64Const { value } => Op::I64Const(value),
-            Operator::F32Const { value } => Op::F32Const(value.bits()),
-            Operator::F64Const { value } => Op::F64Const(value.bits()),
-            ref other => with_memarg!(other;
-                I32Load I64Load F32Load F64Load I32Load8S I32Load8U I32Load16S I32Load16U
-                I64Load8S I64Load8U I64Load16S I64Load16U I64Load32S I64Load32U
-                I32Store I64Store F32Store F64Store I32Store8 I32Store16 I64Store8 I64Store16 I64Store32)
-            .or_else(|| same_name!(other;
-                I32Eqz I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU
-                I32Clz I32Ctz I32Popcnt I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU
-                I32And I32Or I32Xor I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
-                I64Eqz I64Eq I64Ne I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU
-                I64Clz I64Ctz I64Popcnt I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU
-                I64And I64Or I64Xor I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
-                F32Eq F32Ne F32Lt F32Gt F32Le F32Ge F32Abs F32Neg F32Ceil F32Floor F32Trunc
-                F32Nearest F32Sqrt F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
-                F64Eq F64Ne F64Lt F64Gt F64Le F64Ge F64Abs F64Neg F64Ceil F64Floor F64Trunc
-                F64Nearest F64Sqrt F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign
-                I32WrapI64 I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U
-                I64ExtendI32S I64ExtendI32U I64TruncF32S I64TruncF32U I64TruncF64S I64TruncF64U
-                F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U F32DemoteF64
-                F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
-                I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
-                I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
-                I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U))
-            .ok_or_else(|| CompileError::Invalid {
-                message: format!("unsupported operator {other:?}"),
-                offset: 0,
-            })?,
-        };
-        self.code.push(op);
-        Ok(())
+            } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::TableCopy(Base {
+                    base,
+                    index: dst_table,
+                    other: src_table,
+                }));
+            }
+            Operator::TableInit { elem_index, table } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::TableInit(Base {
+                    base,
+                    index: table,
+                    other: elem_index,
+                }));
+            }
+            Operator::ElemDrop { elem_index } => self.emit(Op::ElemDrop(elem_index)),
+            Operator::MemorySize { .. } => {
+                let dst = self.push_temp();
+                self.emit(Op::MemorySize(dst));
+            }
+            Operator::MemoryGrow { .. } => self.unary(Op::MemoryGrow),
+            Operator::MemoryInit { data_index, .. } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::MemoryInit(Base {
+                    base,
+                    index: data_index,
+                    other: 0,
+                }));
+            }
+            Operator::DataDrop { data_index } => self.emit(Op::DataDrop(data_index)),
+            Operator::MemoryCopy { .. } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::MemoryCopy(base));
+            }
+            Operator::MemoryFill { .. } => {
+                let base = self.pop_in_place(3);
+                self.emit(Op::MemoryFill(base));
+            }
+            Operator::I32Load { memarg } | Operator::F32Load { memarg } => {
+                self.load(Op::I32Load, memarg.offset)
+            }
+            Operator::I64Load { memarg } | Operator::F64Load { memarg } => {
+                self.load(Op::I64Load, memarg.offset)
+            }
+            Operator::I32Load8S { memarg } => self.load(Op::I32Load8S, memarg.offset),
+            Operator::I32Load8U { memarg } => self.load(Op::I32Load8U, memarg.offset),
+            Operator::I32Load16S { memarg } => self.load(Op::I32Load16S, memarg.offset),
+            Operator::I32Load16U { memarg } => self.load(Op::I32Load16U, memarg.offset),
+            Operator::I64Load8S { memarg } => self.load(Op::I64Load8S, memarg.offset),
+            Operator::I64Load8U { memarg } => self.load(Op::I64Load8U, memarg.offset),
+            Operator::I64Load16S { memarg } => self.load(Op::I64Load16S, memarg.offset),
+            Operator::I64Load16U { memarg } => self.load(Op::I64Load16U, memarg.offset),
+            Operator::I64Load32S { memarg } => self.load(Op::I64Load32S, memarg.offset),
+            Operator::I64Load32U { memarg } => self.load(Op::I64Load32U, memarg.offset),
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
+                self.store(Op::I32Store, memarg.offset)
+            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
+                self.store(Op::I64Store, memarg.offset)
+            }
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
+                self.store(Op::I32Store8, memarg.offset)
+            }
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
+                self.store(Op::I32Store16, memarg.offset)
+            }
+            Operator::I64Store32 { memarg } => self.store(Op::I64Store32, memarg.offset),
+            ref other => self.numeric(other),
+        }
+    }
+
+    fn push_const(&mut self, value: u64) {
+        let slot = self.const_slots[&value];
+        self.stack.push(Opd::Const(slot));
+    }
+
+    /// `local.set`/`local.tee`: writes the top value to `local`, retargeting the op that just
+    /// computed it when possible.
+    fn set_local(&mut self, local: u32, tee: bool) {
+        let top = self.stack.len() - 1;
+        if self.stack[top] == Opd::Local(local) {
+            if !tee {
+                self.stack.pop();
+            }
+            return;
+        }
+        let others = (0..top).any(|h| self.stack[h] == Opd::Local(local));
+        if let (Some(idx), false) = (self.fresh_top(), others) {
+            if let Some(dst) = self.code[idx].dst_mut() {
+                *dst = local;
+                self.last_result = None;
+                self.stack[top] = Opd::Local(local);
+                if !tee {
+                    self.stack.pop();
+                }
+                return;
+            }
+        }
+        self.preserve_local(local, top);
+        let src = self.slot_at(top);
+        self.emit(Op::Copy(R2 { dst: local, src }));
+        if tee {
+            if self.stack[top] == Opd::Temp {
+                self.stack[top] = Opd::Local(local);
+            }
+        } else {
+            self.stack.pop();
+        }
+    }
+
+    fn numeric(&mut self, op: &Operator<'_>) {
+        let binary = same_name!(*op, fn(R3) -> Op;
+            I32Eq I32Ne I32LtS I32LtU I32GtS I32GtU I32LeS I32LeU I32GeS I32GeU
+            I32Add I32Sub I32Mul I32DivS I32DivU I32RemS I32RemU I32And I32Or I32Xor
+            I32Shl I32ShrS I32ShrU I32Rotl I32Rotr
+            I64Eq I64Ne I64LtS I64LtU I64GtS I64GtU I64LeS I64LeU I64GeS I64GeU
+            I64Add I64Sub I64Mul I64DivS I64DivU I64RemS I64RemU I64And I64Or I64Xor
+            I64Shl I64ShrS I64ShrU I64Rotl I64Rotr
+            F32Eq F32Ne F32Lt F32Gt F32Le F32Ge F32Add F32Sub F32Mul F32Div F32Min F32Max F32Copysign
+            F64Eq F64Ne F64Lt F64Gt F64Le F64Ge F64Add F64Sub F64Mul F64Div F64Min F64Max F64Copysign);
+        if let Some(make) = binary {
+            return self.binary(make);
+        }
+        let unary = same_name!(*op, fn(R2) -> Op;
+            I32Eqz I32Clz I32Ctz I32Popcnt I64Eqz I64Clz I64Ctz I64Popcnt
+            F32Abs F32Neg F32Ceil F32Floor F32Trunc F32Nearest F32Sqrt
+            F64Abs F64Neg F64Ceil F64Floor F64Trunc F64Nearest F64Sqrt
+            I32WrapI64 I32TruncF32S I32TruncF32U I32TruncF64S I32TruncF64U
+            I64ExtendI32S I64ExtendI32U I64TruncF32S I64TruncF32U I64TruncF64S I64TruncF64U
+            F32ConvertI32S F32ConvertI32U F32ConvertI64S F32ConvertI64U F32DemoteF64
+            F64ConvertI32S F64ConvertI32U F64ConvertI64S F64ConvertI64U F64PromoteF32
+            I32Extend8S I32Extend16S I64Extend8S I64Extend16S I64Extend32S
+            I32TruncSatF32S I32TruncSatF32U I32TruncSatF64S I32TruncSatF64U
+            I64TruncSatF32S I64TruncSatF32U I64TruncSatF64S I64TruncSatF64U);
+        if let Some(make) = unary {
+            return self.unary(make);
+        }
+        // Everything else was rejected by the validator (disabled proposals).
+        unreachable!("validated operator {op:?} has no translation");
     }
 }

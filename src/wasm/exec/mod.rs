@@ -10,8 +10,9 @@ use num::{canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, 
 use super::error::{Trap, TrapCode};
 use super::func::Caller;
 use super::gas::GasCharge;
-use super::ir::Op;
+use super::ir::{Op, RETURN_TARGET};
 use super::store::{FuncEntity, Store};
+use super::translate::TranslatedFunc;
 use super::value::Val;
 
 /// Where to resume the caller after a return.
@@ -125,15 +126,14 @@ fn run<T>(
     let max_elements = store.engine.config().max_table_elements;
     let mut frames: Vec<Frame> = Vec::new();
     let mut fp: usize = 0;
-    let mut sp: usize = nargs;
     let mut pc: usize;
     {
-        let f = store.instances[instance as usize].module.inner.funcs[index as usize];
-        if f.frame_size as usize > s.len() {
+        let module = &store.instances[instance as usize].module.inner;
+        let f = module.funcs[index as usize];
+        if f.frame_size as usize > s.len() || nargs != f.params as usize {
             return Err(TrapCode::CallStackExhausted.into());
         }
-        s[sp..sp + f.locals as usize].fill(0);
-        sp += f.locals as usize;
+        init_frame(s, 0, &f, &module.consts);
         pc = f.entry as usize;
     }
 
@@ -142,75 +142,106 @@ fn run<T>(
             return Err(Trap::from($code))
         };
     }
-    macro_rules! pop {
-        () => {{
-            sp -= 1;
-            s[sp]
+    macro_rules! slot {
+        ($i:expr) => {
+            s[fp + $i as usize]
+        };
+    }
+    macro_rules! un {
+        ($r:expr, $t:ty, |$a:ident| $e:expr) => {{
+            let r = $r;
+            let $a = <$t>::from_slot(slot!(r.src));
+            slot!(r.dst) = ($e).into_slot();
         }};
     }
-    macro_rules! push {
-        ($v:expr) => {{
-            s[sp] = $v;
-            sp += 1;
-        }};
-    }
-    macro_rules! unop {
-        ($t:ty, |$a:ident| $e:expr) => {{
-            let $a = <$t>::from_slot(s[sp - 1]);
-            s[sp - 1] = ($e).into_slot();
-        }};
-    }
-    macro_rules! unop_trap {
-        ($t:ty, |$a:ident| $e:expr) => {{
-            let $a = <$t>::from_slot(s[sp - 1]);
+    macro_rules! un_trap {
+        ($r:expr, $t:ty, |$a:ident| $e:expr) => {{
+            let r = $r;
+            let $a = <$t>::from_slot(slot!(r.src));
             match $e {
-                Ok(v) => s[sp - 1] = v.into_slot(),
+                Ok(v) => slot!(r.dst) = v.into_slot(),
                 Err(code) => trap!(code),
             }
         }};
     }
-    macro_rules! binop {
-        ($t:ty, |$a:ident, $b:ident| $e:expr) => {{
-            let $b = <$t>::from_slot(s[sp - 1]);
-            sp -= 1;
-            let $a = <$t>::from_slot(s[sp - 1]);
-            s[sp - 1] = ($e).into_slot();
+    macro_rules! bin {
+        ($r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
+            let r = $r;
+            let $a = <$t>::from_slot(slot!(r.a));
+            let $b = <$t>::from_slot(slot!(r.b));
+            slot!(r.dst) = ($e).into_slot();
         }};
     }
-    macro_rules! binop_trap {
-        ($t:ty, $f:expr) => {{
-            let b = <$t>::from_slot(s[sp - 1]);
-            sp -= 1;
-            let a = <$t>::from_slot(s[sp - 1]);
+    macro_rules! bin_trap {
+        ($r:expr, $t:ty, $f:expr) => {{
+            let r = $r;
+            let a = <$t>::from_slot(slot!(r.a));
+            let b = <$t>::from_slot(slot!(r.b));
             match $f(a, b) {
-                Ok(v) => s[sp - 1] = v.into_slot(),
+                Ok(v) => slot!(r.dst) = v.into_slot(),
                 Err(code) => trap!(code),
             }
         }};
     }
-
+    macro_rules! br_cmp {
+        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
+            let b = $b;
+            let $x = <$t>::from_slot(slot!(b.a));
+            let $y = <$t>::from_slot(slot!(b.b));
+            if $e {
+                pc = b.target as usize;
+            }
+        }};
+    }
+    macro_rules! br_test {
+        ($b:expr, $t:ty, $taken_if_zero:expr) => {{
+            let b = $b;
+            if (<$t>::from_slot(slot!(b.cond)) == 0) == $taken_if_zero {
+                pc = b.target as usize;
+            }
+        }};
+    }
     'context: loop {
-        // (Re)load the per-instance context: code and memory.
+        // (Re)load the per-instance context: code, constants and memory.
         let inst = &store.instances[instance as usize];
         let module = inst.module.inner.clone();
         let code: &[Op] = &module.code;
         let mem_idx = inst.memories.first().map_or(usize::MAX, |&m| m as usize);
 
+        // Pops the current frame; leaves the function when it was the entry frame.
+        macro_rules! ret {
+            () => {
+                match frames.pop() {
+                    None => return Ok(()),
+                    Some(frame) => {
+                        pc = frame.ret_pc as usize;
+                        fp = frame.fp as usize;
+                        if frame.instance != instance {
+                            instance = frame.instance;
+                            continue 'context;
+                        }
+                    }
+                }
+            };
+        }
+
         macro_rules! load {
-            ($n:literal, $off:expr, |$b:ident| $e:expr) => {{
-                let addr = s[sp - 1] as u32 as u64;
-                match mem_read::<$n>(&store.memories[mem_idx].data, addr, $off) {
-                    Ok($b) => s[sp - 1] = ($e).into_slot(),
+            ($m:expr, $n:literal, |$b:ident| $e:expr) => {{
+                let m = $m;
+                let addr = slot!(m.addr) as u32 as u64;
+                match mem_read::<$n>(&store.memories[mem_idx].data, addr, m.offset) {
+                    Ok($b) => slot!(m.val) = ($e).into_slot(),
                     Err(code) => trap!(code),
                 }
             }};
         }
         macro_rules! store {
-            ($n:literal, $off:expr, |$v:ident| $e:expr) => {{
-                let $v = pop!();
-                let addr = pop!() as u32 as u64;
+            ($m:expr, $n:literal, |$v:ident| $e:expr) => {{
+                let m = $m;
+                let $v = slot!(m.val);
+                let addr = slot!(m.addr) as u32 as u64;
                 if let Err(code) =
-                    mem_write::<$n>(&mut store.memories[mem_idx].data, addr, $off, $e)
+                    mem_write::<$n>(&mut store.memories[mem_idx].data, addr, m.offset, $e)
                 {
                     trap!(code)
                 }
@@ -226,33 +257,40 @@ fn run<T>(
                 store.tables[store.instances[instance as usize].tables[$i as usize] as usize]
             };
         }
-        // Enters store function `$f`, whose arguments are on top of the stack.
+        // Enters defined function `$f` (of a module with constant pool `$consts`) whose
+        // arguments start at slot `$base`.
+        macro_rules! enter {
+            ($f:expr, $consts:expr, $base:expr) => {{
+                let f = $f;
+                let new_fp = fp + $base as usize;
+                if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                    trap!(TrapCode::CallStackExhausted);
+                }
+                frames.push(Frame {
+                    ret_pc: pc as u32,
+                    fp: fp as u32,
+                    instance,
+                });
+                init_frame(s, new_fp, &f, $consts);
+                fp = new_fp;
+                pc = f.entry as usize;
+            }};
+        }
+        // Calls store function `$f` with arguments from slot `$base`.
         macro_rules! call_func {
-            ($f:expr) => {{
-                let callee = $f as usize;
-                match store.funcs[callee] {
+            ($f:expr, $base:expr) => {{
+                let base = $base as usize;
+                match store.funcs[$f as usize] {
                     FuncEntity::Wasm {
                         instance: callee_inst,
                         index,
                         ..
                     } => {
-                        let f = store.instances[callee_inst as usize].module.inner.funcs
-                            [index as usize];
-                        let new_fp = sp - f.params as usize;
-                        if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len()
-                        {
-                            trap!(TrapCode::CallStackExhausted);
-                        }
-                        frames.push(Frame {
-                            ret_pc: pc as u32,
-                            fp: fp as u32,
-                            instance,
-                        });
-                        s[sp..sp + f.locals as usize].fill(0);
-                        sp += f.locals as usize;
-                        fp = new_fp;
-                        pc = f.entry as usize;
-                        if callee_inst != instance {
+                        if callee_inst == instance {
+                            enter!(module.funcs[index as usize], &module.consts, base);
+                        } else {
+                            let callee = store.instances[callee_inst as usize].module.inner.clone();
+                            enter!(callee.funcs[index as usize], &callee.consts, base);
                             instance = callee_inst;
                             continue 'context;
                         }
@@ -260,11 +298,11 @@ fn run<T>(
                     FuncEntity::Host { type_id, ref func } => {
                         let func = func.clone();
                         let ty = store.engine.func_type(type_id);
-                        let nparams = ty.params().len();
+                        let args_at = fp + base;
                         let args: Vec<Val> = ty
                             .params()
                             .iter()
-                            .zip(&s[sp - nparams..sp])
+                            .zip(&s[args_at..])
                             .map(|(t, v)| Val::from_slot(*t, *v))
                             .collect();
                         let mut results: Vec<Val> =
@@ -277,12 +315,11 @@ fn run<T>(
                             &args,
                             &mut results,
                         )?;
-                        sp -= nparams;
-                        for (r, t) in results.iter().zip(ty.results()) {
+                        for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
                             if r.ty() != *t {
                                 return Err(Trap::host(HostResultTypeError));
                             }
-                            push!(r.to_slot());
+                            s[args_at + i] = r.to_slot();
                         }
                     }
                 }
@@ -293,150 +330,137 @@ fn run<T>(
             let op = code[pc];
             pc += 1;
             match op {
+                Op::Copy(r) => slot!(r.dst) = slot!(r.src),
                 Op::Unreachable => trap!(TrapCode::Unreachable),
-                Op::Br(b) => {
-                    if b.drop > 0 {
-                        let keep = b.keep as usize;
-                        let dst = sp - keep - b.drop as usize;
-                        s.copy_within(sp - keep..sp, dst);
-                        sp = dst + keep;
-                    }
-                    pc = b.target as usize;
-                }
-                Op::BrIfNez(b) => {
-                    if pop!() as u32 != 0 {
-                        if b.drop > 0 {
-                            let keep = b.keep as usize;
-                            let dst = sp - keep - b.drop as usize;
-                            s.copy_within(sp - keep..sp, dst);
-                            sp = dst + keep;
-                        }
-                        pc = b.target as usize;
-                    }
-                }
-                Op::BrIfEqz(target) => {
-                    if pop!() as u32 == 0 {
-                        pc = target as usize;
-                    }
-                }
-                Op::BrTable { len } => {
-                    let i = pop!() as u32;
-                    pc += i.min(len) as usize;
-                }
-                Op::Return { keep } => {
-                    let keep = keep as usize;
-                    s.copy_within(sp - keep..sp, fp);
-                    sp = fp + keep;
-                    match frames.pop() {
-                        None => return Ok(()),
-                        Some(frame) => {
-                            pc = frame.ret_pc as usize;
-                            fp = frame.fp as usize;
-                            if frame.instance != instance {
-                                instance = frame.instance;
-                                continue 'context;
-                            }
-                        }
+                Op::Jump(target) => pc = target as usize,
+                Op::BrIfEqz(b) => br_test!(b, u32, true),
+                Op::BrIfNez(b) => br_test!(b, u32, false),
+                Op::BrIfI64Eqz(b) => br_test!(b, u64, true),
+                Op::BrIfI64Nez(b) => br_test!(b, u64, false),
+                Op::BrI32Eq(b) => br_cmp!(b, u32, |x, y| x == y),
+                Op::BrI32Ne(b) => br_cmp!(b, u32, |x, y| x != y),
+                Op::BrI32LtS(b) => br_cmp!(b, i32, |x, y| x < y),
+                Op::BrI32LtU(b) => br_cmp!(b, u32, |x, y| x < y),
+                Op::BrI32GtS(b) => br_cmp!(b, i32, |x, y| x > y),
+                Op::BrI32GtU(b) => br_cmp!(b, u32, |x, y| x > y),
+                Op::BrI32LeS(b) => br_cmp!(b, i32, |x, y| x <= y),
+                Op::BrI32LeU(b) => br_cmp!(b, u32, |x, y| x <= y),
+                Op::BrI32GeS(b) => br_cmp!(b, i32, |x, y| x >= y),
+                Op::BrI32GeU(b) => br_cmp!(b, u32, |x, y| x >= y),
+                Op::BrI64Eq(b) => br_cmp!(b, u64, |x, y| x == y),
+                Op::BrI64Ne(b) => br_cmp!(b, u64, |x, y| x != y),
+                Op::BrI64LtS(b) => br_cmp!(b, i64, |x, y| x < y),
+                Op::BrI64LtU(b) => br_cmp!(b, u64, |x, y| x < y),
+                Op::BrI64GtS(b) => br_cmp!(b, i64, |x, y| x > y),
+                Op::BrI64GtU(b) => br_cmp!(b, u64, |x, y| x > y),
+                Op::BrI64LeS(b) => br_cmp!(b, i64, |x, y| x <= y),
+                Op::BrI64LeU(b) => br_cmp!(b, u64, |x, y| x <= y),
+                Op::BrI64GeS(b) => br_cmp!(b, i64, |x, y| x >= y),
+                Op::BrI64GeU(b) => br_cmp!(b, u64, |x, y| x >= y),
+                Op::BrTable(index, len, src) => {
+                    let i = slot!(index) as u32;
+                    let Op::BrEntry(entry) = code[pc + i.min(len) as usize] else {
+                        unreachable!("br_table entries follow the table");
+                    };
+                    let (src, count) = (fp + src as usize, entry.count as usize);
+                    if entry.target == RETURN_TARGET {
+                        s.copy_within(src..src + count, fp);
+                        ret!();
+                    } else {
+                        s.copy_within(src..src + count, fp + entry.dst as usize);
+                        pc = entry.target as usize;
                     }
                 }
-                Op::CallInternal(i) => {
-                    let f = module.funcs[i as usize];
-                    let new_fp = sp - f.params as usize;
-                    if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len() {
-                        trap!(TrapCode::CallStackExhausted);
-                    }
-                    frames.push(Frame {
-                        ret_pc: pc as u32,
-                        fp: fp as u32,
-                        instance,
-                    });
-                    s[sp..sp + f.locals as usize].fill(0);
-                    sp += f.locals as usize;
-                    fp = new_fp;
-                    pc = f.entry as usize;
+                Op::BrEntry(_) | Op::CallArgs(_) => {
+                    unreachable!("pseudo-ops are read by their leader")
                 }
-                Op::CallImport(i) => {
+                Op::Return(base, count) => {
+                    let from = fp + base as usize;
+                    s.copy_within(from..from + count as usize, fp);
+                    ret!();
+                }
+                Op::Return1(src) => {
+                    s[fp] = slot!(src);
+                    ret!();
+                }
+                Op::CallInternal(i, base) => enter!(module.funcs[i as usize], &module.consts, base),
+                Op::CallImport(i, base) => {
                     let func = store.instances[instance as usize].funcs[i as usize];
-                    call_func!(func);
+                    call_func!(func, base);
                 }
-                Op::CallIndirect { type_id, table } => {
-                    let i = pop!() as u32;
-                    let slot = match table!(table).elements.get(i as usize) {
-                        Some(&slot) => slot,
+                Op::CallIndirect(type_id, table, index) => {
+                    let Op::CallArgs(base) = code[pc] else {
+                        unreachable!("call_indirect is followed by its argument base");
+                    };
+                    pc += 1;
+                    let i = slot!(index) as u32;
+                    let func = match table!(table).elements.get(i as usize) {
+                        Some(&0) => trap!(TrapCode::UninitializedElement),
+                        Some(&slot) => slot - 1,
                         None => trap!(TrapCode::UndefinedElement),
                     };
-                    if slot == 0 {
-                        trap!(TrapCode::UninitializedElement);
-                    }
-                    let func = slot - 1;
                     if store.funcs[func as usize].type_id() != type_id {
                         trap!(TrapCode::IndirectCallTypeMismatch);
                     }
-                    call_func!(func);
+                    call_func!(func, base);
                 }
                 Op::ConsumeGas(amount) => match store.gas.checked_sub(amount) {
                     Some(left) => store.gas = left,
                     None => trap!(TrapCode::OutOfGas),
                 },
-                Op::ChargePerUnit(k) => {
-                    let amount = GasCharge::PerUnit(k).amount(s[sp - 1] as u32);
+                Op::ChargePerUnit(n, k) => {
+                    let amount = GasCharge::PerUnit(k).amount(slot!(n) as u32);
                     store.consume_gas(amount)?;
                 }
-                Op::ChargePerWord32(k) => {
-                    let amount = GasCharge::PerWord32(k).amount(s[sp - 1] as u32);
+                Op::ChargePerWord32(n, k) => {
+                    let amount = GasCharge::PerWord32(k).amount(slot!(n) as u32);
                     store.consume_gas(amount)?;
                 }
-                Op::Drop => sp -= 1,
-                Op::Select => {
-                    let c = pop!() as u32;
-                    let b = pop!();
-                    if c == 0 {
-                        s[sp - 1] = b;
+                Op::Select(r) => {
+                    if slot!(r.b) as u32 == 0 {
+                        slot!(r.dst) = slot!(r.a);
                     }
                 }
-                Op::LocalGet(i) => push!(s[fp + i as usize]),
-                Op::LocalSet(i) => s[fp + i as usize] = pop!(),
-                Op::LocalTee(i) => s[fp + i as usize] = s[sp - 1],
-                Op::GlobalGet(i) => push!(global!(i).value),
-                Op::GlobalSet(i) => global!(i).value = pop!(),
-                Op::TableGet(t) => {
-                    let i = s[sp - 1] as u32 as usize;
-                    match table!(t).elements.get(i) {
-                        Some(&v) => s[sp - 1] = v,
+                Op::GlobalGet(dst, i) => slot!(dst) = global!(i).value,
+                Op::GlobalSet(src, i) => global!(i).value = slot!(src),
+                Op::TableGet(b) => {
+                    let i = slot!(b.base) as u32 as usize;
+                    match table!(b.index).elements.get(i) {
+                        Some(&v) => slot!(b.base) = v,
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Op::TableSet(t) => {
-                    let v = pop!();
-                    let i = pop!() as u32 as usize;
-                    match table!(t).elements.get_mut(i) {
-                        Some(slot) => *slot = v,
+                Op::TableSet(b) => {
+                    let i = slot!(b.base) as u32 as usize;
+                    let v = slot!(b.base + 1);
+                    match table!(b.index).elements.get_mut(i) {
+                        Some(e) => *e = v,
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Op::TableSize(t) => push!(table!(t).elements.len() as u64),
-                Op::TableGrow(t) => {
-                    let delta = pop!() as u32;
-                    let init = s[sp - 1];
-                    let old = table!(t).grow(delta, init, max_elements);
-                    s[sp - 1] = old.unwrap_or(u32::MAX) as u64;
+                Op::TableSize(dst, t) => slot!(dst) = table!(t).elements.len() as u64,
+                Op::TableGrow(b) => {
+                    let init = slot!(b.base);
+                    let delta = slot!(b.base + 1) as u32;
+                    let old = table!(b.index).grow(delta, init, max_elements);
+                    slot!(b.base) = old.unwrap_or(u32::MAX) as u64;
                 }
-                Op::TableFill(t) => {
-                    let n = pop!() as u32 as u64;
-                    let v = pop!();
-                    let d = pop!() as u32 as u64;
-                    let table = &mut table!(t);
+                Op::TableFill(b) => {
+                    let d = slot!(b.base) as u32 as u64;
+                    let v = slot!(b.base + 1);
+                    let n = slot!(b.base + 2) as u32 as u64;
+                    let table = &mut table!(b.index);
                     let r = range(d, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
                     table.elements[r].fill(v);
                 }
-                Op::TableCopy { dst, src } => {
-                    let n = pop!() as u32 as u64;
-                    let src_at = pop!() as u32 as u64;
-                    let dst_at = pop!() as u32 as u64;
+                Op::TableCopy(b) => {
+                    let dst_at = slot!(b.base) as u32 as u64;
+                    let src_at = slot!(b.base + 1) as u32 as u64;
+                    let n = slot!(b.base + 2) as u32 as u64;
                     let inst = &store.instances[instance as usize];
                     let (dst, src) = (
-                        inst.tables[dst as usize] as usize,
-                        inst.tables[src as usize] as usize,
+                        inst.tables[b.index as usize] as usize,
+                        inst.tables[b.other as usize] as usize,
                     );
                     let sr = range(
                         src_at,
@@ -462,13 +486,13 @@ fn run<T>(
                         d.elements[dr].copy_from_slice(&s2.elements[sr]);
                     }
                 }
-                Op::TableInit { table, elem } => {
-                    let n = pop!() as u32 as u64;
-                    let src_at = pop!() as u32 as u64;
-                    let dst_at = pop!() as u32 as u64;
+                Op::TableInit(b) => {
+                    let dst_at = slot!(b.base) as u32 as u64;
+                    let src_at = slot!(b.base + 1) as u32 as u64;
+                    let n = slot!(b.base + 2) as u32 as u64;
                     let inst = &store.instances[instance as usize];
-                    let seg = &inst.elems[elem as usize];
-                    let table = &mut store.tables[inst.tables[table as usize] as usize];
+                    let seg = &inst.elems[b.other as usize];
+                    let table = &mut store.tables[inst.tables[b.index as usize] as usize];
                     let sr = range(src_at, n, seg.len(), TrapCode::TableOutOfBounds)?;
                     let dr = range(dst_at, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
                     table.elements[dr].copy_from_slice(&seg[sr]);
@@ -476,42 +500,40 @@ fn run<T>(
                 Op::ElemDrop(e) => {
                     store.instances[instance as usize].elems[e as usize] = Arc::new([])
                 }
-                Op::RefNull => push!(0),
-                Op::RefIsNull => s[sp - 1] = (s[sp - 1] == 0) as u64,
-                Op::RefFunc(f) => {
-                    push!(store.instances[instance as usize].funcs[f as usize] as u64 + 1)
+                Op::RefFunc(dst, f) => {
+                    slot!(dst) = store.instances[instance as usize].funcs[f as usize] as u64 + 1
                 }
 
-                Op::I32Load(o) => load!(4, o, |b| u32::from_le_bytes(b)),
-                Op::I64Load(o) => load!(8, o, |b| u64::from_le_bytes(b)),
-                Op::F32Load(o) => load!(4, o, |b| u32::from_le_bytes(b)),
-                Op::F64Load(o) => load!(8, o, |b| u64::from_le_bytes(b)),
-                Op::I32Load8S(o) => load!(1, o, |b| b[0] as i8 as i32),
-                Op::I32Load8U(o) => load!(1, o, |b| b[0] as u32),
-                Op::I32Load16S(o) => load!(2, o, |b| i16::from_le_bytes(b) as i32),
-                Op::I32Load16U(o) => load!(2, o, |b| u16::from_le_bytes(b) as u32),
-                Op::I64Load8S(o) => load!(1, o, |b| b[0] as i8 as i64),
-                Op::I64Load8U(o) => load!(1, o, |b| b[0] as u64),
-                Op::I64Load16S(o) => load!(2, o, |b| i16::from_le_bytes(b) as i64),
-                Op::I64Load16U(o) => load!(2, o, |b| u16::from_le_bytes(b) as u64),
-                Op::I64Load32S(o) => load!(4, o, |b| i32::from_le_bytes(b) as i64),
-                Op::I64Load32U(o) => load!(4, o, |b| u32::from_le_bytes(b) as u64),
-                Op::I32Store(o) | Op::F32Store(o) => store!(4, o, |v| (v as u32).to_le_bytes()),
-                Op::I64Store(o) | Op::F64Store(o) => store!(8, o, |v| v.to_le_bytes()),
-                Op::I32Store8(o) | Op::I64Store8(o) => store!(1, o, |v| [v as u8]),
-                Op::I32Store16(o) | Op::I64Store16(o) => store!(2, o, |v| (v as u16).to_le_bytes()),
-                Op::I64Store32(o) => store!(4, o, |v| (v as u32).to_le_bytes()),
-                Op::MemorySize => push!(store.memories[mem_idx].pages() as u64),
-                Op::MemoryGrow => {
-                    let delta = s[sp - 1] as u32;
+                Op::I32Load(m) => load!(m, 4, |b| u32::from_le_bytes(b)),
+                Op::I64Load(m) => load!(m, 8, |b| u64::from_le_bytes(b)),
+                Op::I32Load8S(m) => load!(m, 1, |b| b[0] as i8 as i32),
+                Op::I32Load8U(m) => load!(m, 1, |b| b[0] as u32),
+                Op::I32Load16S(m) => load!(m, 2, |b| i16::from_le_bytes(b) as i32),
+                Op::I32Load16U(m) => load!(m, 2, |b| u16::from_le_bytes(b) as u32),
+                Op::I64Load8S(m) => load!(m, 1, |b| b[0] as i8 as i64),
+                Op::I64Load8U(m) => load!(m, 1, |b| b[0] as u64),
+                Op::I64Load16S(m) => load!(m, 2, |b| i16::from_le_bytes(b) as i64),
+                Op::I64Load16U(m) => load!(m, 2, |b| u16::from_le_bytes(b) as u64),
+                Op::I64Load32S(m) => load!(m, 4, |b| i32::from_le_bytes(b) as i64),
+                Op::I64Load32U(m) => load!(m, 4, |b| u32::from_le_bytes(b) as u64),
+                Op::I32Store(m) => store!(m, 4, |v| (v as u32).to_le_bytes()),
+                Op::I64Store(m) => store!(m, 8, |v| v.to_le_bytes()),
+                Op::I32Store8(m) => store!(m, 1, |v| [v as u8]),
+                Op::I32Store16(m) => store!(m, 2, |v| (v as u16).to_le_bytes()),
+                Op::I64Store8(m) => store!(m, 1, |v| [v as u8]),
+                Op::I64Store16(m) => store!(m, 2, |v| (v as u16).to_le_bytes()),
+                Op::I64Store32(m) => store!(m, 4, |v| (v as u32).to_le_bytes()),
+                Op::MemorySize(dst) => slot!(dst) = store.memories[mem_idx].pages() as u64,
+                Op::MemoryGrow(r) => {
+                    let delta = slot!(r.src) as u32;
                     let old = store.memories[mem_idx].grow(delta, max_pages);
-                    s[sp - 1] = old.unwrap_or(u32::MAX) as u64;
+                    slot!(r.dst) = old.unwrap_or(u32::MAX) as u64;
                 }
-                Op::MemoryInit(d) => {
-                    let n = pop!() as u32 as u64;
-                    let src_at = pop!() as u32 as u64;
-                    let dst_at = pop!() as u32 as u64;
-                    let seg = &store.instances[instance as usize].datas[d as usize];
+                Op::MemoryInit(b) => {
+                    let dst_at = slot!(b.base) as u32 as u64;
+                    let src_at = slot!(b.base + 1) as u32 as u64;
+                    let n = slot!(b.base + 2) as u32 as u64;
+                    let seg = &store.instances[instance as usize].datas[b.index as usize];
                     let mem = &mut store.memories[mem_idx].data;
                     let sr = range(src_at, n, seg.len(), TrapCode::MemoryOutOfBounds)?;
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
@@ -520,177 +542,182 @@ fn run<T>(
                 Op::DataDrop(d) => {
                     store.instances[instance as usize].datas[d as usize] = Arc::new([])
                 }
-                Op::MemoryCopy => {
-                    let n = pop!() as u32 as u64;
-                    let src_at = pop!() as u32 as u64;
-                    let dst_at = pop!() as u32 as u64;
+                Op::MemoryCopy(base) => {
+                    let dst_at = slot!(base) as u32 as u64;
+                    let src_at = slot!(base + 1) as u32 as u64;
+                    let n = slot!(base + 2) as u32 as u64;
                     let mem = &mut store.memories[mem_idx].data;
                     let sr = range(src_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     mem.copy_within(sr, dr.start);
                 }
-                Op::MemoryFill => {
-                    let n = pop!() as u32 as u64;
-                    let v = pop!() as u8;
-                    let dst_at = pop!() as u32 as u64;
+                Op::MemoryFill(base) => {
+                    let dst_at = slot!(base) as u32 as u64;
+                    let v = slot!(base + 1) as u8;
+                    let n = slot!(base + 2) as u32 as u64;
                     let mem = &mut store.memories[mem_idx].data;
                     let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
                     mem[dr].fill(v);
                 }
 
-                Op::I32Const(v) => push!(v as u32 as u64),
-                Op::I64Const(v) => push!(v as u64),
-                Op::F32Const(v) => push!(v as u64),
-                Op::F64Const(v) => push!(v),
+                Op::I32Eqz(r) => un!(r, u32, |a| a == 0),
+                Op::I32Eq(r) => bin!(r, u32, |a, b| a == b),
+                Op::I32Ne(r) => bin!(r, u32, |a, b| a != b),
+                Op::I32LtS(r) => bin!(r, i32, |a, b| a < b),
+                Op::I32LtU(r) => bin!(r, u32, |a, b| a < b),
+                Op::I32GtS(r) => bin!(r, i32, |a, b| a > b),
+                Op::I32GtU(r) => bin!(r, u32, |a, b| a > b),
+                Op::I32LeS(r) => bin!(r, i32, |a, b| a <= b),
+                Op::I32LeU(r) => bin!(r, u32, |a, b| a <= b),
+                Op::I32GeS(r) => bin!(r, i32, |a, b| a >= b),
+                Op::I32GeU(r) => bin!(r, u32, |a, b| a >= b),
+                Op::I32Clz(r) => un!(r, u32, |a| a.leading_zeros()),
+                Op::I32Ctz(r) => un!(r, u32, |a| a.trailing_zeros()),
+                Op::I32Popcnt(r) => un!(r, u32, |a| a.count_ones()),
+                Op::I32Add(r) => bin!(r, u32, |a, b| a.wrapping_add(b)),
+                Op::I32Sub(r) => bin!(r, u32, |a, b| a.wrapping_sub(b)),
+                Op::I32Mul(r) => bin!(r, u32, |a, b| a.wrapping_mul(b)),
+                Op::I32DivS(r) => bin_trap!(r, i32, div_s!(i32)),
+                Op::I32DivU(r) => bin_trap!(r, u32, checked!(u32, wrapping_div)),
+                Op::I32RemS(r) => bin_trap!(r, i32, checked!(i32, wrapping_rem)),
+                Op::I32RemU(r) => bin_trap!(r, u32, checked!(u32, wrapping_rem)),
+                Op::I32And(r) => bin!(r, u32, |a, b| a & b),
+                Op::I32Or(r) => bin!(r, u32, |a, b| a | b),
+                Op::I32Xor(r) => bin!(r, u32, |a, b| a ^ b),
+                Op::I32Shl(r) => bin!(r, u32, |a, b| a.wrapping_shl(b)),
+                Op::I32ShrS(r) => bin!(r, i32, |a, b| a.wrapping_shr(b as u32)),
+                Op::I32ShrU(r) => bin!(r, u32, |a, b| a.wrapping_shr(b)),
+                Op::I32Rotl(r) => bin!(r, u32, |a, b| a.rotate_left(b)),
+                Op::I32Rotr(r) => bin!(r, u32, |a, b| a.rotate_right(b)),
 
-                Op::I32Eqz => unop!(u32, |a| a == 0),
-                Op::I32Eq => binop!(u32, |a, b| a == b),
-                Op::I32Ne => binop!(u32, |a, b| a != b),
-                Op::I32LtS => binop!(i32, |a, b| a < b),
-                Op::I32LtU => binop!(u32, |a, b| a < b),
-                Op::I32GtS => binop!(i32, |a, b| a > b),
-                Op::I32GtU => binop!(u32, |a, b| a > b),
-                Op::I32LeS => binop!(i32, |a, b| a <= b),
-                Op::I32LeU => binop!(u32, |a, b| a <= b),
-                Op::I32GeS => binop!(i32, |a, b| a >= b),
-                Op::I32GeU => binop!(u32, |a, b| a >= b),
-                Op::I32Clz => unop!(u32, |a| a.leading_zeros()),
-                Op::I32Ctz => unop!(u32, |a| a.trailing_zeros()),
-                Op::I32Popcnt => unop!(u32, |a| a.count_ones()),
-                Op::I32Add => binop!(u32, |a, b| a.wrapping_add(b)),
-                Op::I32Sub => binop!(u32, |a, b| a.wrapping_sub(b)),
-                Op::I32Mul => binop!(u32, |a, b| a.wrapping_mul(b)),
-                Op::I32DivS => binop_trap!(i32, div_s!(i32)),
-                Op::I32DivU => binop_trap!(u32, checked!(u32, wrapping_div)),
-                Op::I32RemS => binop_trap!(i32, checked!(i32, wrapping_rem)),
-                Op::I32RemU => binop_trap!(u32, checked!(u32, wrapping_rem)),
-                Op::I32And => binop!(u32, |a, b| a & b),
-                Op::I32Or => binop!(u32, |a, b| a | b),
-                Op::I32Xor => binop!(u32, |a, b| a ^ b),
-                Op::I32Shl => binop!(u32, |a, b| a.wrapping_shl(b)),
-                Op::I32ShrS => binop!(i32, |a, b| a.wrapping_shr(b as u32)),
-                Op::I32ShrU => binop!(u32, |a, b| a.wrapping_shr(b)),
-                Op::I32Rotl => binop!(u32, |a, b| a.rotate_left(b)),
-                Op::I32Rotr => binop!(u32, |a, b| a.rotate_right(b)),
+                Op::I64Eqz(r) => un!(r, u64, |a| a == 0),
+                Op::I64Eq(r) => bin!(r, u64, |a, b| a == b),
+                Op::I64Ne(r) => bin!(r, u64, |a, b| a != b),
+                Op::I64LtS(r) => bin!(r, i64, |a, b| a < b),
+                Op::I64LtU(r) => bin!(r, u64, |a, b| a < b),
+                Op::I64GtS(r) => bin!(r, i64, |a, b| a > b),
+                Op::I64GtU(r) => bin!(r, u64, |a, b| a > b),
+                Op::I64LeS(r) => bin!(r, i64, |a, b| a <= b),
+                Op::I64LeU(r) => bin!(r, u64, |a, b| a <= b),
+                Op::I64GeS(r) => bin!(r, i64, |a, b| a >= b),
+                Op::I64GeU(r) => bin!(r, u64, |a, b| a >= b),
+                Op::I64Clz(r) => un!(r, u64, |a| a.leading_zeros() as u64),
+                Op::I64Ctz(r) => un!(r, u64, |a| a.trailing_zeros() as u64),
+                Op::I64Popcnt(r) => un!(r, u64, |a| a.count_ones() as u64),
+                Op::I64Add(r) => bin!(r, u64, |a, b| a.wrapping_add(b)),
+                Op::I64Sub(r) => bin!(r, u64, |a, b| a.wrapping_sub(b)),
+                Op::I64Mul(r) => bin!(r, u64, |a, b| a.wrapping_mul(b)),
+                Op::I64DivS(r) => bin_trap!(r, i64, div_s!(i64)),
+                Op::I64DivU(r) => bin_trap!(r, u64, checked!(u64, wrapping_div)),
+                Op::I64RemS(r) => bin_trap!(r, i64, checked!(i64, wrapping_rem)),
+                Op::I64RemU(r) => bin_trap!(r, u64, checked!(u64, wrapping_rem)),
+                Op::I64And(r) => bin!(r, u64, |a, b| a & b),
+                Op::I64Or(r) => bin!(r, u64, |a, b| a | b),
+                Op::I64Xor(r) => bin!(r, u64, |a, b| a ^ b),
+                Op::I64Shl(r) => bin!(r, u64, |a, b| a.wrapping_shl(b as u32)),
+                Op::I64ShrS(r) => bin!(r, i64, |a, b| a.wrapping_shr(b as u32)),
+                Op::I64ShrU(r) => bin!(r, u64, |a, b| a.wrapping_shr(b as u32)),
+                Op::I64Rotl(r) => bin!(r, u64, |a, b| a.rotate_left((b % 64) as u32)),
+                Op::I64Rotr(r) => bin!(r, u64, |a, b| a.rotate_right((b % 64) as u32)),
 
-                Op::I64Eqz => unop!(u64, |a| a == 0),
-                Op::I64Eq => binop!(u64, |a, b| a == b),
-                Op::I64Ne => binop!(u64, |a, b| a != b),
-                Op::I64LtS => binop!(i64, |a, b| a < b),
-                Op::I64LtU => binop!(u64, |a, b| a < b),
-                Op::I64GtS => binop!(i64, |a, b| a > b),
-                Op::I64GtU => binop!(u64, |a, b| a > b),
-                Op::I64LeS => binop!(i64, |a, b| a <= b),
-                Op::I64LeU => binop!(u64, |a, b| a <= b),
-                Op::I64GeS => binop!(i64, |a, b| a >= b),
-                Op::I64GeU => binop!(u64, |a, b| a >= b),
-                Op::I64Clz => unop!(u64, |a| a.leading_zeros() as u64),
-                Op::I64Ctz => unop!(u64, |a| a.trailing_zeros() as u64),
-                Op::I64Popcnt => unop!(u64, |a| a.count_ones() as u64),
-                Op::I64Add => binop!(u64, |a, b| a.wrapping_add(b)),
-                Op::I64Sub => binop!(u64, |a, b| a.wrapping_sub(b)),
-                Op::I64Mul => binop!(u64, |a, b| a.wrapping_mul(b)),
-                Op::I64DivS => binop_trap!(i64, div_s!(i64)),
-                Op::I64DivU => binop_trap!(u64, checked!(u64, wrapping_div)),
-                Op::I64RemS => binop_trap!(i64, checked!(i64, wrapping_rem)),
-                Op::I64RemU => binop_trap!(u64, checked!(u64, wrapping_rem)),
-                Op::I64And => binop!(u64, |a, b| a & b),
-                Op::I64Or => binop!(u64, |a, b| a | b),
-                Op::I64Xor => binop!(u64, |a, b| a ^ b),
-                Op::I64Shl => binop!(u64, |a, b| a.wrapping_shl(b as u32)),
-                Op::I64ShrS => binop!(i64, |a, b| a.wrapping_shr(b as u32)),
-                Op::I64ShrU => binop!(u64, |a, b| a.wrapping_shr(b as u32)),
-                Op::I64Rotl => binop!(u64, |a, b| a.rotate_left((b % 64) as u32)),
-                Op::I64Rotr => binop!(u64, |a, b| a.rotate_right((b % 64) as u32)),
+                Op::F32Eq(r) => bin!(r, f32, |a, b| a == b),
+                Op::F32Ne(r) => bin!(r, f32, |a, b| a != b),
+                Op::F32Lt(r) => bin!(r, f32, |a, b| a < b),
+                Op::F32Gt(r) => bin!(r, f32, |a, b| a > b),
+                Op::F32Le(r) => bin!(r, f32, |a, b| a <= b),
+                Op::F32Ge(r) => bin!(r, f32, |a, b| a >= b),
+                Op::F32Abs(r) => un!(r, u32, |a| a & 0x7fff_ffff),
+                Op::F32Neg(r) => un!(r, u32, |a| a ^ 0x8000_0000),
+                Op::F32Ceil(r) => un!(r, f32, |a| canon(a.ceil())),
+                Op::F32Floor(r) => un!(r, f32, |a| canon(a.floor())),
+                Op::F32Trunc(r) => un!(r, f32, |a| canon(a.trunc())),
+                Op::F32Nearest(r) => un!(r, f32, |a| canon(a.round_ties_even())),
+                Op::F32Sqrt(r) => un!(r, f32, |a| canon(a.sqrt())),
+                Op::F32Add(r) => bin!(r, f32, |a, b| canon(a + b)),
+                Op::F32Sub(r) => bin!(r, f32, |a, b| canon(a - b)),
+                Op::F32Mul(r) => bin!(r, f32, |a, b| canon(a * b)),
+                Op::F32Div(r) => bin!(r, f32, |a, b| canon(a / b)),
+                Op::F32Min(r) => bin!(r, f32, |a, b| fmin(a, b)),
+                Op::F32Max(r) => bin!(r, f32, |a, b| fmax(a, b)),
+                Op::F32Copysign(r) => bin!(r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000)),
 
-                Op::F32Eq => binop!(f32, |a, b| a == b),
-                Op::F32Ne => binop!(f32, |a, b| a != b),
-                Op::F32Lt => binop!(f32, |a, b| a < b),
-                Op::F32Gt => binop!(f32, |a, b| a > b),
-                Op::F32Le => binop!(f32, |a, b| a <= b),
-                Op::F32Ge => binop!(f32, |a, b| a >= b),
-                Op::F32Abs => unop!(u32, |a| a & 0x7fff_ffff),
-                Op::F32Neg => unop!(u32, |a| a ^ 0x8000_0000),
-                Op::F32Ceil => unop!(f32, |a| canon(a.ceil())),
-                Op::F32Floor => unop!(f32, |a| canon(a.floor())),
-                Op::F32Trunc => unop!(f32, |a| canon(a.trunc())),
-                Op::F32Nearest => unop!(f32, |a| canon(a.round_ties_even())),
-                Op::F32Sqrt => unop!(f32, |a| canon(a.sqrt())),
-                Op::F32Add => binop!(f32, |a, b| canon(a + b)),
-                Op::F32Sub => binop!(f32, |a, b| canon(a - b)),
-                Op::F32Mul => binop!(f32, |a, b| canon(a * b)),
-                Op::F32Div => binop!(f32, |a, b| canon(a / b)),
-                Op::F32Min => binop!(f32, |a, b| fmin(a, b)),
-                Op::F32Max => binop!(f32, |a, b| fmax(a, b)),
-                Op::F32Copysign => binop!(u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000)),
-
-                Op::F64Eq => binop!(f64, |a, b| a == b),
-                Op::F64Ne => binop!(f64, |a, b| a != b),
-                Op::F64Lt => binop!(f64, |a, b| a < b),
-                Op::F64Gt => binop!(f64, |a, b| a > b),
-                Op::F64Le => binop!(f64, |a, b| a <= b),
-                Op::F64Ge => binop!(f64, |a, b| a >= b),
-                Op::F64Abs => unop!(u64, |a| a & 0x7fff_ffff_ffff_ffff),
-                Op::F64Neg => unop!(u64, |a| a ^ 0x8000_0000_0000_0000),
-                Op::F64Ceil => unop!(f64, |a| canon(a.ceil())),
-                Op::F64Floor => unop!(f64, |a| canon(a.floor())),
-                Op::F64Trunc => unop!(f64, |a| canon(a.trunc())),
-                Op::F64Nearest => unop!(f64, |a| canon(a.round_ties_even())),
-                Op::F64Sqrt => unop!(f64, |a| canon(a.sqrt())),
-                Op::F64Add => binop!(f64, |a, b| canon(a + b)),
-                Op::F64Sub => binop!(f64, |a, b| canon(a - b)),
-                Op::F64Mul => binop!(f64, |a, b| canon(a * b)),
-                Op::F64Div => binop!(f64, |a, b| canon(a / b)),
-                Op::F64Min => binop!(f64, |a, b| fmin(a, b)),
-                Op::F64Max => binop!(f64, |a, b| fmax(a, b)),
-                Op::F64Copysign => binop!(u64, |a, b| (a & 0x7fff_ffff_ffff_ffff)
+                Op::F64Eq(r) => bin!(r, f64, |a, b| a == b),
+                Op::F64Ne(r) => bin!(r, f64, |a, b| a != b),
+                Op::F64Lt(r) => bin!(r, f64, |a, b| a < b),
+                Op::F64Gt(r) => bin!(r, f64, |a, b| a > b),
+                Op::F64Le(r) => bin!(r, f64, |a, b| a <= b),
+                Op::F64Ge(r) => bin!(r, f64, |a, b| a >= b),
+                Op::F64Abs(r) => un!(r, u64, |a| a & 0x7fff_ffff_ffff_ffff),
+                Op::F64Neg(r) => un!(r, u64, |a| a ^ 0x8000_0000_0000_0000),
+                Op::F64Ceil(r) => un!(r, f64, |a| canon(a.ceil())),
+                Op::F64Floor(r) => un!(r, f64, |a| canon(a.floor())),
+                Op::F64Trunc(r) => un!(r, f64, |a| canon(a.trunc())),
+                Op::F64Nearest(r) => un!(r, f64, |a| canon(a.round_ties_even())),
+                Op::F64Sqrt(r) => un!(r, f64, |a| canon(a.sqrt())),
+                Op::F64Add(r) => bin!(r, f64, |a, b| canon(a + b)),
+                Op::F64Sub(r) => bin!(r, f64, |a, b| canon(a - b)),
+                Op::F64Mul(r) => bin!(r, f64, |a, b| canon(a * b)),
+                Op::F64Div(r) => bin!(r, f64, |a, b| canon(a / b)),
+                Op::F64Min(r) => bin!(r, f64, |a, b| fmin(a, b)),
+                Op::F64Max(r) => bin!(r, f64, |a, b| fmax(a, b)),
+                Op::F64Copysign(r) => bin!(r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff)
                     | (b & 0x8000_0000_0000_0000)),
 
-                Op::I32WrapI64 => unop!(u64, |a| a as u32),
-                Op::I32TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I32_S.0, I32_S.1)
+                Op::I32WrapI64(r) => un!(r, u64, |a| a as u32),
+                Op::I32TruncF32S(r) => un_trap!(r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1)
                     .map(|t| t as i32)),
-                Op::I32TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I32_U.0, I32_U.1)
+                Op::I32TruncF32U(r) => un_trap!(r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1)
                     .map(|t| t as u32)),
-                Op::I32TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I32_S.0, I32_S.1)
+                Op::I32TruncF64S(r) => un_trap!(r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1)
                     .map(|t| t as i32)),
-                Op::I32TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I32_U.0, I32_U.1)
+                Op::I32TruncF64U(r) => un_trap!(r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1)
                     .map(|t| t as u32)),
-                Op::I64ExtendI32S => unop!(i32, |a| a as i64),
-                Op::I64ExtendI32U => unop!(u32, |a| a as u64),
-                Op::I64TruncF32S => unop_trap!(f32, |a| trunc_checked(a, I64_S.0, I64_S.1)
+                Op::I64ExtendI32S(r) => un!(r, i32, |a| a as i64),
+                Op::I64ExtendI32U(r) => un!(r, u32, |a| a as u64),
+                Op::I64TruncF32S(r) => un_trap!(r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1)
                     .map(|t| t as i64)),
-                Op::I64TruncF32U => unop_trap!(f32, |a| trunc_checked(a, I64_U.0, I64_U.1)
+                Op::I64TruncF32U(r) => un_trap!(r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1)
                     .map(|t| t as u64)),
-                Op::I64TruncF64S => unop_trap!(f64, |a| trunc_checked(a, I64_S.0, I64_S.1)
+                Op::I64TruncF64S(r) => un_trap!(r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1)
                     .map(|t| t as i64)),
-                Op::I64TruncF64U => unop_trap!(f64, |a| trunc_checked(a, I64_U.0, I64_U.1)
+                Op::I64TruncF64U(r) => un_trap!(r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1)
                     .map(|t| t as u64)),
-                Op::F32ConvertI32S => unop!(i32, |a| a as f32),
-                Op::F32ConvertI32U => unop!(u32, |a| a as f32),
-                Op::F32ConvertI64S => unop!(i64, |a| a as f32),
-                Op::F32ConvertI64U => unop!(u64, |a| a as f32),
-                Op::F32DemoteF64 => unop!(f64, |a| canon(a as f32)),
-                Op::F64ConvertI32S => unop!(i32, |a| a as f64),
-                Op::F64ConvertI32U => unop!(u32, |a| a as f64),
-                Op::F64ConvertI64S => unop!(i64, |a| a as f64),
-                Op::F64ConvertI64U => unop!(u64, |a| a as f64),
-                Op::F64PromoteF32 => unop!(f32, |a| canon(a as f64)),
-                Op::I32Extend8S => unop!(u32, |a| a as i8 as i32),
-                Op::I32Extend16S => unop!(u32, |a| a as i16 as i32),
-                Op::I64Extend8S => unop!(u64, |a| a as i8 as i64),
-                Op::I64Extend16S => unop!(u64, |a| a as i16 as i64),
-                Op::I64Extend32S => unop!(u64, |a| a as i32 as i64),
-                Op::I32TruncSatF32S => unop!(f32, |a| a as i32),
-                Op::I32TruncSatF32U => unop!(f32, |a| a as u32),
-                Op::I32TruncSatF64S => unop!(f64, |a| a as i32),
-                Op::I32TruncSatF64U => unop!(f64, |a| a as u32),
-                Op::I64TruncSatF32S => unop!(f32, |a| a as i64),
-                Op::I64TruncSatF32U => unop!(f32, |a| a as u64),
-                Op::I64TruncSatF64S => unop!(f64, |a| a as i64),
-                Op::I64TruncSatF64U => unop!(f64, |a| a as u64),
+                Op::F32ConvertI32S(r) => un!(r, i32, |a| a as f32),
+                Op::F32ConvertI32U(r) => un!(r, u32, |a| a as f32),
+                Op::F32ConvertI64S(r) => un!(r, i64, |a| a as f32),
+                Op::F32ConvertI64U(r) => un!(r, u64, |a| a as f32),
+                Op::F32DemoteF64(r) => un!(r, f64, |a| canon(a as f32)),
+                Op::F64ConvertI32S(r) => un!(r, i32, |a| a as f64),
+                Op::F64ConvertI32U(r) => un!(r, u32, |a| a as f64),
+                Op::F64ConvertI64S(r) => un!(r, i64, |a| a as f64),
+                Op::F64ConvertI64U(r) => un!(r, u64, |a| a as f64),
+                Op::F64PromoteF32(r) => un!(r, f32, |a| canon(a as f64)),
+                Op::I32Extend8S(r) => un!(r, u32, |a| a as i8 as i32),
+                Op::I32Extend16S(r) => un!(r, u32, |a| a as i16 as i32),
+                Op::I64Extend8S(r) => un!(r, u64, |a| a as i8 as i64),
+                Op::I64Extend16S(r) => un!(r, u64, |a| a as i16 as i64),
+                Op::I64Extend32S(r) => un!(r, u64, |a| a as i32 as i64),
+                Op::I32TruncSatF32S(r) => un!(r, f32, |a| a as i32),
+                Op::I32TruncSatF32U(r) => un!(r, f32, |a| a as u32),
+                Op::I32TruncSatF64S(r) => un!(r, f64, |a| a as i32),
+                Op::I32TruncSatF64U(r) => un!(r, f64, |a| a as u32),
+                Op::I64TruncSatF32S(r) => un!(r, f32, |a| a as i64),
+                Op::I64TruncSatF32U(r) => un!(r, f32, |a| a as u64),
+                Op::I64TruncSatF64S(r) => un!(r, f64, |a| a as i64),
+                Op::I64TruncSatF64U(r) => un!(r, f64, |a| a as u64),
             }
         }
     }
+}
+
+/// Prepares a frame at `fp` for `f`: zeroes its declared locals and copies in its constants.
+#[inline(always)]
+fn init_frame(s: &mut [u64], fp: usize, f: &TranslatedFunc, pool: &[u64]) {
+    let locals = fp + f.params as usize;
+    let consts = locals + f.locals as usize;
+    s[locals..consts].fill(0);
+    let (start, len) = (f.consts_start as usize, f.consts_len as usize);
+    s[consts..consts + len].copy_from_slice(&pool[start..start + len]);
 }
 
 /// A host function returned a value of the wrong type.
