@@ -11,14 +11,15 @@ use ewvm::wasm::{
 
 const GAS: u64 = 10_000_000;
 
-/// Runs export `name` of the metered `wat` with `args`, fused or literal; returns the results
-/// (or trap) and the gas used.
-fn run(
+/// Runs export `name` of the metered `wat` with `args` and `gas`, fused or literal; returns the
+/// results (or trap) and the gas used.
+fn run_with(
     wat: &str,
     limiter: bool,
     name: &str,
     args: &[Val],
     fused: bool,
+    gas: u64,
 ) -> (Result<Vec<Val>, TrapCode>, u64) {
     let config = MeterConfig::default().stack_limit(limiter.then_some(1024));
     let metered = metering::instrument(&wat::parse_str(wat).unwrap(), &config).unwrap();
@@ -46,13 +47,23 @@ fn run(
         .iter()
         .map(|t| Val::default_for(*t))
         .collect();
-    store.set_gas(GAS);
+    store.set_gas(gas);
     let result = match func.call(&mut store, args, &mut out) {
         Ok(()) => Ok(out),
         Err(Error::Trap(t)) => Err(t.code().expect("engine trap")),
         Err(e) => panic!("{e}"),
     };
-    (result, GAS - store.gas())
+    (result, gas - store.gas())
+}
+
+fn run(
+    wat: &str,
+    limiter: bool,
+    name: &str,
+    args: &[Val],
+    fused: bool,
+) -> (Result<Vec<Val>, TrapCode>, u64) {
+    run_with(wat, limiter, name, args, fused, GAS)
 }
 
 fn check(
@@ -196,32 +207,10 @@ fn calls_with_and_without_the_stack_limiter() {
 
 #[test]
 fn out_of_gas_stops_at_the_region_start() {
-    // 4 + 9 * 101 = 913 gas for n = 100; with less, the trap leaves the counter unchanged.
-    let (result, used) = {
-        let config = MeterConfig::default().stack_limit(None);
-        let metered = metering::instrument(&wat::parse_str(LOOP).unwrap(), &config).unwrap();
-        let engine = Engine::default();
-        let module =
-            Module::new_with_gas(&engine, &metered.bytes, &metered.layout.fusion()).unwrap();
-        let mut host = HostModule::new("ethereum");
-        host.func_wrap(
-            "useGas",
-            |mut c: Caller<'_, ()>, g: i64| -> Result<(), Trap> { c.consume_gas(g as u64) },
-        )
-        .unwrap();
-        let mut linker = Linker::new();
-        linker.grant(host).unwrap();
-        let mut store = Store::new(&engine, ());
-        let instance = linker.instantiate(&mut store, &module).unwrap();
-        store.set_gas(900);
-        let r =
-            instance
-                .get_func(&store, "loop")
-                .unwrap()
-                .call(&mut store, &[Val::I32(100)], &mut []);
-        (r.map_err(|e| e.to_string()), 900 - store.gas())
-    };
-    assert_eq!(result, Err("out of gas".to_string()));
-    // 4 + 9 * 99 = 895 charged; the 100th loop entry (9 more) does not fit in the 5 left.
-    assert_eq!(used, 895);
+    // 4 + 9 * 101 = 913 gas for n = 100; with 900, the trap leaves the counter unchanged:
+    // 4 + 9 * 99 = 895 charged, and the 100th loop entry (9 more) does not fit in the 5 left.
+    for fused in [true, false] {
+        let (result, used) = run_with(LOOP, false, "loop", &[Val::I32(100)], fused, 900);
+        assert_eq!((result, used), (Err(TrapCode::OutOfGas), 895));
+    }
 }

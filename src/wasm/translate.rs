@@ -492,6 +492,23 @@ impl<'a> FuncTranslator<'a> {
         self.stack.resize((height + n) as usize, Opd::Temp);
     }
 
+    /// Emits a rarer op whose `operands` sit in consecutive temporaries and whose `results`
+    /// (0 or 1) replace them from the same base slot.
+    fn in_place(
+        &mut self,
+        operands: u32,
+        results: u32,
+        make: fn(Base) -> Op,
+        index: u32,
+        other: u32,
+    ) {
+        let base = self.pop_in_place(operands);
+        for _ in 0..results {
+            self.push_temp();
+        }
+        self.emit(make(Base { base, index, other }));
+    }
+
     fn call(&mut self, module: &ModuleInner, type_id: u32, make: impl FnOnce(u32) -> Op) {
         let ty = module.engine.func_type(type_id);
         let base = self.pop_in_place(ty.params().len() as u32);
@@ -758,62 +775,20 @@ impl<'a> FuncTranslator<'a> {
                 let dst = self.push_temp();
                 self.emit(Op::RefFunc(dst, function_index));
             }
-            Operator::TableGet { table } => {
-                let base = self.pop_in_place(1);
-                self.push_temp();
-                self.emit(Op::TableGet(Base {
-                    base,
-                    index: table,
-                    other: 0,
-                }));
-            }
-            Operator::TableSet { table } => {
-                let base = self.pop_in_place(2);
-                self.emit(Op::TableSet(Base {
-                    base,
-                    index: table,
-                    other: 0,
-                }));
-            }
+            Operator::TableGet { table } => self.in_place(1, 1, Op::TableGet, table, 0),
+            Operator::TableSet { table } => self.in_place(2, 0, Op::TableSet, table, 0),
             Operator::TableSize { table } => {
                 let dst = self.push_temp();
                 self.emit(Op::TableSize(dst, table));
             }
-            Operator::TableGrow { table } => {
-                let base = self.pop_in_place(2);
-                self.push_temp();
-                self.emit(Op::TableGrow(Base {
-                    base,
-                    index: table,
-                    other: 0,
-                }));
-            }
-            Operator::TableFill { table } => {
-                let base = self.pop_in_place(3);
-                self.emit(Op::TableFill(Base {
-                    base,
-                    index: table,
-                    other: 0,
-                }));
-            }
+            Operator::TableGrow { table } => self.in_place(2, 1, Op::TableGrow, table, 0),
+            Operator::TableFill { table } => self.in_place(3, 0, Op::TableFill, table, 0),
             Operator::TableCopy {
                 dst_table,
                 src_table,
-            } => {
-                let base = self.pop_in_place(3);
-                self.emit(Op::TableCopy(Base {
-                    base,
-                    index: dst_table,
-                    other: src_table,
-                }));
-            }
+            } => self.in_place(3, 0, Op::TableCopy, dst_table, src_table),
             Operator::TableInit { elem_index, table } => {
-                let base = self.pop_in_place(3);
-                self.emit(Op::TableInit(Base {
-                    base,
-                    index: table,
-                    other: elem_index,
-                }));
+                self.in_place(3, 0, Op::TableInit, table, elem_index)
             }
             Operator::ElemDrop { elem_index } => self.emit(Op::ElemDrop(elem_index)),
             Operator::MemorySize { .. } => {
@@ -822,12 +797,7 @@ impl<'a> FuncTranslator<'a> {
             }
             Operator::MemoryGrow { .. } => self.unary(Op::MemoryGrow),
             Operator::MemoryInit { data_index, .. } => {
-                let base = self.pop_in_place(3);
-                self.emit(Op::MemoryInit(Base {
-                    base,
-                    index: data_index,
-                    other: 0,
-                }));
+                self.in_place(3, 0, Op::MemoryInit, data_index, 0)
             }
             Operator::DataDrop { data_index } => self.emit(Op::DataDrop(data_index)),
             Operator::MemoryCopy { .. } => {
