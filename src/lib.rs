@@ -7,7 +7,10 @@
 //! - [`ewasm`]: the EEI host modules, contract validation and message semantics over a `Host`.
 //! - [`statetest`]: the JSON state-test harness (`ewvm statetest`): Byzantium transactions,
 //!   state root, logs hash and `expect` checks over the EEI.
+//! - `evmc` (feature `evmc`, on by default): ewvm as an EVMC VM, `libewvm.so`.
 
+#[cfg(feature = "evmc")]
+pub mod evmc;
 pub mod ewasm;
 pub mod metering;
 pub mod state;
