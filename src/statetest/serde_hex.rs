@@ -204,7 +204,10 @@ mod tests {
             deserialize_code(&mut serde_json::Deserializer::from_str(json)).map(|c| c.0)
         };
         assert_eq!(code("\"0x0061\"").unwrap(), vec![0, 0x61]);
-        assert_eq!(code("\";; empty\\n(module)\"").unwrap(), b"\0asm\x01\0\0\0".to_vec());
+        assert_eq!(
+            code("\";; empty\\n(module)\"").unwrap(),
+            b"\0asm\x01\0\0\0".to_vec()
+        );
         assert!(code("\"(module (func $f (call $g)))\"")
             .unwrap_err()
             .to_string()
