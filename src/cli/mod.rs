@@ -1,5 +1,6 @@
 //! Subcommands of the `ewvm` binary.
 
+mod call;
 mod inject;
 mod invoke;
 mod statetest;
@@ -27,6 +28,12 @@ enum Command {
     Inject(inject::InjectArgs),
     /// Run Ethereum state tests (JSON files or directories) and print geth-style results.
     Statetest(statetest::StatetestArgs),
+    /// Call a contract of a JSON mock state (the state tests' `pre` format); prints the
+    /// outcome as JSON.
+    Call(call::CallArgs),
+    /// Deploy a contract (`.wasm` or `.wat` init code) on a JSON mock state; prints the
+    /// outcome as JSON.
+    Create(call::CreateArgs),
 }
 
 impl Cli {
@@ -37,6 +44,8 @@ impl Cli {
             Command::Invoke(args) => invoke::run(args),
             Command::Inject(args) => inject::run(args),
             Command::Statetest(args) => statetest::run(args),
+            Command::Call(args) => call::run_call(args),
+            Command::Create(args) => call::run_create(args),
         }
     }
 }

@@ -8,6 +8,7 @@
 //!   `expectException`, then the logs hash, then the state root, then filler-style `expect`
 //!   sections ([`expect`]). Only Byzantium is implemented; other forks are counted as skipped.
 //! - [`report`]: geth-compatible results and `--dump`; [`trace`]: the `--json` trace.
+//! - [`prestate`]: a `pre` section alone as a mock state (`ewvm call`/`create`), and its dump.
 //!
 //! ```
 //! use ewvm::statetest::{run_json, RunnerOptions};
@@ -34,6 +35,7 @@
 pub mod error;
 pub mod expect;
 pub mod fork;
+pub mod prestate;
 pub mod report;
 pub mod runner;
 pub mod serde_hex;
@@ -43,6 +45,7 @@ pub mod types;
 
 pub use error::{StateTestError, StateTestErrorKind};
 pub use fork::Fork;
+pub use prestate::{dump_pre, parse_pre_state, pre_accounts, PreState};
 pub use report::CaseReport;
 pub use runner::{
     collect_files, run_file, run_files, run_json, FileReport, RunnerOptions, Summary,

@@ -12,13 +12,14 @@ use regex::Regex;
 use super::error::{StateTestError, StateTestErrorKind};
 use super::expect;
 use super::fork::Fork;
+use super::prestate::pre_accounts;
 use super::report::{dump, CaseReport};
 use super::serde_hex::Quantity;
 use super::trace::{push_json, JsonTracer, StateRootLine, SummaryLine};
 use super::tx::{self, sender_address, Tx, TxOutcome};
 use super::types::{PostEntry, TestUnit};
 use crate::ewasm::{Env, Metering, Settings, Status, TxContext, Vm};
-use crate::state::{logs_hash, state_root, Account, Code, WorldState};
+use crate::state::{logs_hash, state_root, Account, WorldState};
 
 /// What to run and how.
 #[derive(Debug, Clone, Default)]
@@ -366,22 +367,7 @@ fn summary(outcome: &TxOutcome) -> SummaryLine {
 
 /// Builds what a test's cases share.
 fn prepare(unit: &TestUnit) -> Result<Prepared, StateTestErrorKind> {
-    let mut pre = BTreeMap::new();
-    for (address, account) in &unit.pre {
-        let storage = account
-            .storage
-            .iter()
-            .filter(|(_, v)| !v.0.is_zero())
-            .map(|(k, v)| (H256(k.0.to_big_endian()), H256(v.0.to_big_endian())))
-            .collect();
-        let account = Account {
-            nonce: fits("pre.nonce", account.nonce)?,
-            balance: account.balance.0,
-            code: Code::new(account.code.0.clone()),
-            storage,
-        };
-        pre.insert(address.0, account);
-    }
+    let pre = pre_accounts(&unit.pre)?;
     let t = &unit.transaction;
     let sender = match (t.sender, t.secret_key) {
         (Some(sender), _) => sender.0,

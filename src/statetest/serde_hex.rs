@@ -144,6 +144,24 @@ pub fn deserialize_to<'de, D: Deserializer<'de>>(d: D) -> Result<Option<H160>, D
     })
 }
 
+/// Deserializes account code: hex bytes (`0x`-prefixed, or only hex digits), or else WAT text
+/// assembled with the `wat` crate.
+///
+/// # Errors
+/// The deserializer's error for bad hex or WAT that does not assemble.
+pub fn deserialize_code<'de, D: Deserializer<'de>>(d: D) -> Result<HexBytes, D::Error> {
+    d.deserialize_str(TextVisitor {
+        expecting: "hex code or WAT text",
+        parse: |s| match s.starts_with("0x") || s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            true => parse_bytes(s).map(HexBytes),
+            false => wat::parse_str(s)
+                .map(HexBytes)
+                .map_err(|e| format!("invalid WAT: {e}")),
+        },
+        from_u64: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +196,21 @@ mod tests {
     fn bad_hex_is_an_error_not_a_panic() {
         let err = serde_json::from_str::<HexBytes>("\"0x123\"").unwrap_err();
         assert!(err.to_string().contains("invalid hex"), "{err}");
+    }
+
+    #[test]
+    fn code_is_hex_or_wat() {
+        let code = |json: &str| {
+            deserialize_code(&mut serde_json::Deserializer::from_str(json)).map(|c| c.0)
+        };
+        assert_eq!(code("\"0x0061\"").unwrap(), vec![0, 0x61]);
+        assert_eq!(
+            code("\";; empty\\n(module)\"").unwrap(),
+            b"\0asm\x01\0\0\0".to_vec()
+        );
+        assert!(code("\"(module (func $f (call $g)))\"")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid WAT"));
     }
 }

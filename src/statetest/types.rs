@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use primitive_types::H160;
 use serde::Deserialize;
 
-use super::serde_hex::{deserialize_to, Address, Hash, HexBytes, Quantity};
+use super::serde_hex::{deserialize_code, deserialize_to, Address, Hash, HexBytes, Quantity};
 
 /// One test of a file: `env`, `pre`, `transaction`, `post`, and optional `expect` sections.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,7 +49,8 @@ pub struct BlockEnv {
 pub struct PreAccount {
     /// Balance in wei.
     pub balance: Quantity,
-    /// Code (Wasm for Ewasm contracts; empty for plain accounts).
+    /// Code (Wasm for Ewasm contracts; empty for plain accounts), as hex or WAT text.
+    #[serde(deserialize_with = "deserialize_code")]
     pub code: HexBytes,
     /// Nonce.
     pub nonce: Quantity,
