@@ -1143,6 +1143,28 @@ fn forwarder_with_value_nested_call_and_revert_relay() {
 }
 
 #[test]
+fn token_transfer_and_insufficient_balance() {
+    let mut state = state_with(&[(CONTRACT, example("token"))]);
+    // The token keys a holder's slot by its address padded to 32 bytes; balance u64 LE.
+    let key = |a: H160| H256::from_slice(&[&[0u8; 12][..], a.as_bytes()].concat());
+    state.set_storage(CONTRACT, key(SENDER), H256::from_slice(&le_word(1_000)));
+    let transfer = |amount: u64| {
+        let mut input = OTHER.as_bytes().to_vec();
+        input.extend_from_slice(&amount.to_le_bytes());
+        call_msg(CONTRACT, &input)
+    };
+    let out = same(state, &[transfer(300), transfer(300), transfer(5_000)]);
+    // 27172 to a new holder, 12172 to an existing one, 216 to revert (contracts/token.wat).
+    assert_eq!((out[0].status, GAS - out[0].gas_left), (0, 27_172));
+    assert_eq!((out[1].status, GAS - out[1].gas_left), (0, 12_172));
+    assert_eq!(out[2].status, S::EVMC_REVERT as i32);
+    assert_eq!(
+        (GAS - out[2].gas_left, &out[2].output[..]),
+        (216, &b"insufficient"[..])
+    );
+}
+
+#[test]
 fn logger() {
     let out = same(
         state_with(&[(CONTRACT, example("logger"))]),
