@@ -27,6 +27,7 @@ impl Func {
         let type_id = store.engine.intern(&ty);
         store.funcs.push(FuncEntity::Host {
             type_id,
+            ty: Arc::new(ty),
             func: Arc::new(func),
         });
         Func(store.funcs.len() as u32 - 1)
@@ -36,7 +37,11 @@ impl Func {
     pub fn wrap<T, P, R>(store: &mut Store<T>, func: impl IntoHostFn<T, P, R>) -> Func {
         let (ty, func) = func.into_host_fn();
         let type_id = store.engine.intern(&ty);
-        store.funcs.push(FuncEntity::Host { type_id, func });
+        store.funcs.push(FuncEntity::Host {
+            type_id,
+            ty: Arc::new(ty),
+            func,
+        });
         Func(store.funcs.len() as u32 - 1)
     }
 

@@ -162,6 +162,7 @@ impl<T> Linker<T> {
             let type_id = store.engine.intern(ty);
             store.funcs.push(FuncEntity::Host {
                 type_id,
+                ty: store.engine.func_type(type_id),
                 func: func.clone(),
             });
             Extern::Func(Func(store.funcs.len() as u32 - 1))

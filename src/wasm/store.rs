@@ -20,8 +20,12 @@ pub(crate) enum FuncEntity<T> {
         index: u32,
         type_id: u32,
     },
-    /// A host function.
-    Host { type_id: u32, func: HostFn<T> },
+    /// A host function, with its signature at hand for calls from Wasm (no registry lookup).
+    Host {
+        type_id: u32,
+        ty: Arc<FuncType>,
+        func: HostFn<T>,
+    },
 }
 
 impl<T> FuncEntity<T> {

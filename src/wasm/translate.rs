@@ -273,19 +273,11 @@ impl<'a> FuncTranslator<'a> {
         }
     }
 
-    /// Copies every stacked reference to `local` (below height `below`) into its temporary.
-    fn preserve_local(&mut self, local: u32, below: usize) {
+    /// Copies every stacked reference to a local for which `hit` holds (below height `below`)
+    /// into its temporary.
+    fn preserve_locals(&mut self, below: usize, hit: impl Fn(u32) -> bool) {
         for h in 0..below {
-            if self.stack[h] == Opd::Local(local) {
-                self.materialize(h);
-            }
-        }
-    }
-
-    /// Copies every stacked reference to a local (below height `below`) into its temporary.
-    fn preserve_locals(&mut self, below: usize) {
-        for h in 0..below {
-            if matches!(self.stack[h], Opd::Local(_)) {
+            if matches!(self.stack[h], Opd::Local(i) if hit(i)) {
                 self.materialize(h);
             }
         }
@@ -465,7 +457,7 @@ impl<'a> FuncTranslator<'a> {
         let reachable = self.reachable;
         let height = self.height().saturating_sub(params);
         if reachable {
-            self.preserve_locals(height as usize);
+            self.preserve_locals(height as usize, |_| true);
             self.materialize_top(params);
         }
         self.last_result = None;
@@ -568,7 +560,7 @@ impl<'a> FuncTranslator<'a> {
                     && (below - params as usize..below).all(|h| self.stack[h] == Opd::Temp);
                 if !clean {
                     // Copies must run before the branch, on both paths.
-                    self.preserve_locals(below);
+                    self.preserve_locals(below, |_| true);
                     for h in below - params as usize..below {
                         self.materialize(h);
                     }
@@ -868,7 +860,7 @@ impl<'a> FuncTranslator<'a> {
                 return;
             }
         }
-        self.preserve_local(local, top);
+        self.preserve_locals(top, |i| i == local);
         let src = self.slot_at(top);
         self.emit(Op::Copy(R2 { dst: local, src }));
         if tee {

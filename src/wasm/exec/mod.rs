@@ -326,9 +326,10 @@ fn run<T>(
                             continue 'context;
                         }
                     }
-                    FuncEntity::Host { type_id, ref func } => {
-                        let func = func.clone();
-                        let ty = store.engine.func_type(type_id);
+                    FuncEntity::Host {
+                        ref ty, ref func, ..
+                    } => {
+                        let (ty, func) = (ty.clone(), func.clone());
                         let args_at = fp + base;
                         let args: Vec<Val> = ty
                             .params()
