@@ -1,27 +1,23 @@
 //! The executor: one loop over the internal code (see [`super::ir`]) with an explicit frame
 //! stack, so Wasm calls never recurse on the host stack.
 
+mod cold;
 mod num;
+mod view;
 
 use std::sync::Arc;
 
+use cold::{call_host, table_copy, table_fill, table_grow, table_init};
 use num::{canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, I64_S, I64_U};
+use view::{GlobalsView, MemView};
 
 use super::error::{Trap, TrapCode};
 use super::func::Caller;
 use super::gas::GasCharge;
 use super::ir::{Op, RETURN_TARGET};
-use super::store::{FuncEntity, Store};
+use super::store::{FuncEntity, Store, PAGE_SIZE};
 use super::translate::TranslatedFunc;
 use super::value::Val;
-
-/// Where to resume the caller after a return.
-#[derive(Debug, Clone, Copy)]
-struct Frame {
-    ret_pc: u32,
-    fp: u32,
-    instance: u32,
-}
 
 /// Calls store function `func` with `args`, writing its results to `results`.
 /// The caller has checked the argument and result types.
@@ -69,70 +65,22 @@ pub(crate) fn call<T>(
     outcome
 }
 
-/// The current instance's linear memory as a raw view, cached in the executor so that loads
-/// and stores skip the store's lookups. It is refreshed whenever the buffer may have moved: after
-/// `memory.grow`, after every host call and on every change of instance.
-#[derive(Clone, Copy)]
-struct MemView {
-    ptr: *mut u8,
-    len: usize,
-}
-
-impl MemView {
-    fn of(memory: Option<&mut Vec<u8>>) -> Self {
-        match memory {
-            Some(data) => MemView {
-                ptr: data.as_mut_ptr(),
-                len: data.len(),
-            },
-            None => MemView {
-                ptr: std::ptr::null_mut(),
-                len: 0,
-            },
-        }
-    }
-
-    /// Reads `N` bytes at `addr + offset`, or traps out of bounds.
-    #[inline(always)]
-    fn read<const N: usize>(self, addr: u64, offset: u32) -> Result<[u8; N], TrapCode> {
-        let start = addr as usize + offset as usize;
-        if start + N > self.len {
-            return Err(TrapCode::MemoryOutOfBounds);
-        }
-        // SAFETY: `start + N <= len`, and `ptr`/`len` describe the live buffer (see the type docs).
-        Ok(unsafe { std::ptr::read_unaligned(self.ptr.add(start) as *const [u8; N]) })
-    }
-
-    /// Writes `N` bytes at `addr + offset`, or traps out of bounds.
-    #[inline(always)]
-    fn write<const N: usize>(self, addr: u64, offset: u32, bytes: [u8; N]) -> Result<(), TrapCode> {
-        let start = addr as usize + offset as usize;
-        if start + N > self.len {
-            return Err(TrapCode::MemoryOutOfBounds);
-        }
-        // SAFETY: as in `read`.
-        unsafe { std::ptr::write_unaligned(self.ptr.add(start) as *mut [u8; N], bytes) };
-        Ok(())
-    }
-}
-
-/// Checks that `[start, start + len)` lies within `size`, as `usize` bounds.
-#[inline(always)]
-fn range(
-    start: u64,
-    len: u64,
-    size: usize,
-    trap: TrapCode,
-) -> Result<std::ops::Range<usize>, TrapCode> {
-    let end = start + len;
-    if end > size as u64 {
-        return Err(trap);
-    }
-    Ok(start as usize..end as usize)
+/// Where to resume the caller after a return.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    ret_ip: *const Op,
+    sp: *mut u64,
+    instance: u32,
 }
 
 /// Runs defined function `index` of instance `instance`, whose `nargs` arguments are at the
 /// bottom of `s`; leaves its results there.
+///
+/// The hot state lives in raw pointers: `ip` points at the next op, `sp` at slot 0 of the current
+/// frame. SAFETY of the unchecked slot accesses: the translator names only slots below the
+/// function's `frame_size`, and a frame is entered only after checking that it fits in `s`
+/// (see `enter!`); branch targets and `br_table` entries are indices the translator resolved
+/// inside the same module's code, and every function body ends in a return or a trap.
 fn run<T>(
     store: &mut Store<T>,
     s: &mut [u64],
@@ -143,17 +91,21 @@ fn run<T>(
     let max_depth = store.engine.config().max_call_depth as usize;
     let max_pages = store.engine.config().max_memory_pages;
     let max_elements = store.engine.config().max_table_elements;
-    let mut frames: Vec<Frame> = Vec::new();
-    let mut fp: usize = 0;
-    let mut pc: usize;
+    let stack_end = s.as_mut_ptr_range().end as usize;
+    let mut frames: Vec<Frame> = Vec::with_capacity(max_depth.min(256));
+    let mut sp: *mut u64 = s.as_mut_ptr();
+    let mut ip: *const Op;
     {
         let module = &store.instances[instance as usize].module.inner;
         let f = module.funcs[index as usize];
         if f.frame_size as usize > s.len() || nargs != f.params as usize {
             return Err(TrapCode::CallStackExhausted.into());
         }
-        init_frame(s, 0, &f, &module.consts);
-        pc = f.entry as usize;
+        // SAFETY: the frame fits in `s` (checked above) and `entry` is inside `code`.
+        unsafe {
+            init_frame(sp, &f, &module.consts);
+            ip = module.code.as_ptr().add(f.entry as usize);
+        }
     }
 
     macro_rules! trap {
@@ -161,22 +113,16 @@ fn run<T>(
             return Err(Trap::from($code))
         };
     }
-    // Frame slots. SAFETY: the translator names only slots below the function's
-    // `frame_size`, and every frame is entered only after checking
-    // `fp + frame_size <= s.len()` (see `init_frame` and `enter!`).
+    // Frame slots (see the SAFETY note of this function).
     macro_rules! get {
-        ($i:expr) => {{
-            let i = fp + $i as usize;
-            debug_assert!(i < s.len());
-            unsafe { *s.get_unchecked(i) }
-        }};
+        ($i:expr) => {
+            unsafe { *sp.add($i as usize) }
+        };
     }
     macro_rules! set {
         ($i:expr, $v:expr) => {{
             let v = $v;
-            let i = fp + $i as usize;
-            debug_assert!(i < s.len());
-            unsafe { *s.get_unchecked_mut(i) = v }
+            unsafe { *sp.add($i as usize) = v }
         }};
     }
     macro_rules! un {
@@ -215,40 +161,47 @@ fn run<T>(
             }
         }};
     }
-    macro_rules! br_cmp {
-        ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
-            let b = $b;
-            let $x = <$t>::from_slot(get!(b.a));
-            let $y = <$t>::from_slot(get!(b.b));
-            if $e {
-                pc = b.target as usize;
-            }
-        }};
-    }
-    macro_rules! br_test {
-        ($b:expr, $t:ty, $taken_if_zero:expr) => {{
-            let b = $b;
-            if (<$t>::from_slot(get!(b.cond)) == 0) == $taken_if_zero {
-                pc = b.target as usize;
-            }
-        }};
-    }
     'context: loop {
-        // (Re)load the per-instance context: code, constants and memory.
+        // (Re)load the per-instance context: code, constants, memory and globals.
         let inst = &store.instances[instance as usize];
         let module = inst.module.inner.clone();
-        let code: &[Op] = &module.code;
+        let code: *const Op = module.code.as_ptr();
         let mem_idx = inst.memories.first().map_or(usize::MAX, |&m| m as usize);
         let mut mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
+        let mut globals = GlobalsView::of(store, instance);
 
+        // Jumps to absolute op index `$target` of this module's code.
+        macro_rules! jump {
+            ($target:expr) => {
+                ip = unsafe { code.add($target as usize) }
+            };
+        }
+        macro_rules! br_cmp {
+            ($b:expr, $t:ty, |$x:ident, $y:ident| $e:expr) => {{
+                let b = $b;
+                let $x = <$t>::from_slot(get!(b.a));
+                let $y = <$t>::from_slot(get!(b.b));
+                if $e {
+                    jump!(b.target);
+                }
+            }};
+        }
+        macro_rules! br_test {
+            ($b:expr, $t:ty, $taken_if_zero:expr) => {{
+                let b = $b;
+                if (<$t>::from_slot(get!(b.cond)) == 0) == $taken_if_zero {
+                    jump!(b.target);
+                }
+            }};
+        }
         // Pops the current frame; leaves the function when it was the entry frame.
         macro_rules! ret {
             () => {
                 match frames.pop() {
                     None => return Ok(()),
                     Some(frame) => {
-                        pc = frame.ret_pc as usize;
-                        fp = frame.fp as usize;
+                        ip = frame.ret_ip;
+                        sp = frame.sp;
                         if frame.instance != instance {
                             instance = frame.instance;
                             continue 'context;
@@ -257,7 +210,6 @@ fn run<T>(
                 }
             };
         }
-
         macro_rules! load {
             ($m:expr, $n:literal, |$b:ident| $e:expr) => {{
                 let m = $m;
@@ -278,39 +230,38 @@ fn run<T>(
                 }
             }};
         }
-        macro_rules! global {
-            ($i:expr) => {
-                store.globals[store.instances[instance as usize].globals[$i as usize] as usize]
+        macro_rules! table_op {
+            ($f:expr) => {
+                if let Err(code) = $f {
+                    trap!(code)
+                }
             };
         }
-        macro_rules! table {
-            ($i:expr) => {
-                store.tables[store.instances[instance as usize].tables[$i as usize] as usize]
-            };
-        }
-        // Enters defined function `$f` (of a module with constant pool `$consts`) whose
-        // arguments start at slot `$base`.
+        // Enters defined function `$f` of `$module` whose arguments start at slot `$base`.
         macro_rules! enter {
-            ($f:expr, $consts:expr, $base:expr) => {{
+            ($f:expr, $module:expr, $base:expr) => {{
                 let f = $f;
-                let new_fp = fp + $base as usize;
-                if frames.len() + 1 >= max_depth || new_fp + f.frame_size as usize > s.len() {
+                let new_sp = sp.wrapping_add($base as usize);
+                let room = stack_end.saturating_sub(new_sp as usize) / 8;
+                if frames.len() + 1 >= max_depth || (f.frame_size as usize) > room {
                     trap!(TrapCode::CallStackExhausted);
                 }
                 frames.push(Frame {
-                    ret_pc: pc as u32,
-                    fp: fp as u32,
+                    ret_ip: ip,
+                    sp,
                     instance,
                 });
-                init_frame(s, new_fp, &f, $consts);
-                fp = new_fp;
-                pc = f.entry as usize;
+                // SAFETY: the new frame fits in the stack (checked above); `entry` is in `code`.
+                unsafe {
+                    init_frame(new_sp, &f, &$module.consts);
+                    ip = $module.code.as_ptr().add(f.entry as usize);
+                }
+                sp = new_sp;
             }};
         }
         // Calls store function `$f` with arguments from slot `$base`.
         macro_rules! call_func {
             ($f:expr, $base:expr) => {{
-                let base = $base as usize;
                 match store.funcs[$f as usize] {
                     FuncEntity::Wasm {
                         instance: callee_inst,
@@ -318,54 +269,35 @@ fn run<T>(
                         ..
                     } => {
                         if callee_inst == instance {
-                            enter!(module.funcs[index as usize], &module.consts, base);
+                            enter!(module.funcs[index as usize], module, $base);
                         } else {
                             let callee = store.instances[callee_inst as usize].module.inner.clone();
-                            enter!(callee.funcs[index as usize], &callee.consts, base);
+                            enter!(callee.funcs[index as usize], callee, $base);
                             instance = callee_inst;
                             continue 'context;
                         }
                     }
-                    FuncEntity::Host {
-                        ref ty, ref func, ..
-                    } => {
-                        let (ty, func) = (ty.clone(), func.clone());
-                        let args_at = fp + base;
-                        let args: Vec<Val> = ty
-                            .params()
-                            .iter()
-                            .zip(&s[args_at..])
-                            .map(|(t, v)| Val::from_slot(*t, *v))
-                            .collect();
-                        let mut results: Vec<Val> =
-                            ty.results().iter().map(|t| Val::default_for(*t)).collect();
-                        func(
-                            Caller {
-                                store: &mut *store,
-                                instance: Some(instance),
-                            },
-                            &args,
-                            &mut results,
-                        )?;
-                        for (i, (r, t)) in results.iter().zip(ty.results()).enumerate() {
-                            if r.ty() != *t {
-                                return Err(Trap::host(HostResultTypeError));
-                            }
-                            s[args_at + i] = r.to_slot();
-                        }
+                    FuncEntity::Host { .. } => {
+                        let args_at = sp.wrapping_add($base as usize);
+                        let room = stack_end.saturating_sub(args_at as usize) / 8;
+                        // SAFETY: `args_at..args_at + room` lies within `s`.
+                        let slots = unsafe { std::slice::from_raw_parts_mut(args_at, room) };
+                        call_host(store, $f, instance, slots)?;
                         mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
+                        globals = GlobalsView::of(store, instance);
                     }
                 }
             }};
         }
 
         loop {
-            let op = code[pc];
-            pc += 1;
+            // SAFETY: `ip` points into `code` (see the SAFETY note of this function).
+            let op = unsafe { *ip };
+            ip = unsafe { ip.add(1) };
             match op {
                 Op::Copy(r) => set!(r.dst, get!(r.src)),
                 Op::Unreachable => trap!(TrapCode::Unreachable),
-                Op::Jump(target) => pc = target as usize,
+                Op::Jump(target) => jump!(target),
                 Op::BrIfEqz(b) => br_test!(b, u32, true),
                 Op::BrIfNez(b) => br_test!(b, u32, false),
                 Op::BrIfI64Eqz(b) => br_test!(b, u64, true),
@@ -391,45 +323,52 @@ fn run<T>(
                 Op::BrI64GeS(b) => br_cmp!(b, i64, |x, y| x >= y),
                 Op::BrI64GeU(b) => br_cmp!(b, u64, |x, y| x >= y),
                 Op::BrTable(index, len, src) => {
-                    let i = get!(index) as u32;
-                    let Op::BrEntry(entry) = code[pc + i.min(len) as usize] else {
+                    let i = (get!(index) as u32).min(len);
+                    // SAFETY: `len + 1` entries follow the table.
+                    let Op::BrEntry(entry) = (unsafe { *ip.add(i as usize) }) else {
                         unreachable!("br_table entries follow the table");
                     };
-                    let (src, count) = (fp + src as usize, entry.count as usize);
+                    let from = sp.wrapping_add(src as usize);
                     if entry.target == RETURN_TARGET {
-                        s.copy_within(src..src + count, fp);
+                        // SAFETY: both ranges are slots of the current frame.
+                        unsafe { std::ptr::copy(from, sp, entry.count as usize) };
                         ret!();
                     } else {
-                        s.copy_within(src..src + count, fp + entry.dst as usize);
-                        pc = entry.target as usize;
+                        let to = sp.wrapping_add(entry.dst as usize);
+                        // SAFETY: as above.
+                        unsafe { std::ptr::copy(from, to, entry.count as usize) };
+                        jump!(entry.target);
                     }
                 }
                 Op::BrEntry(_) | Op::CallArgs(_) => {
                     unreachable!("pseudo-ops are read by their leader")
                 }
                 Op::Return(base, count) => {
-                    let from = fp + base as usize;
-                    s.copy_within(from..from + count as usize, fp);
+                    let from = sp.wrapping_add(base as usize);
+                    // SAFETY: both ranges are slots of the current frame.
+                    unsafe { std::ptr::copy(from, sp, count as usize) };
                     ret!();
                 }
                 Op::Return1(src) => {
-                    s[fp] = get!(src);
+                    set!(0, get!(src));
                     ret!();
                 }
-                Op::CallInternal(i, base) => enter!(module.funcs[i as usize], &module.consts, base),
+                Op::CallInternal(i, base) => enter!(module.funcs[i as usize], module, base),
                 Op::CallImport(i, base) => {
                     let func = store.instances[instance as usize].funcs[i as usize];
                     call_func!(func, base);
                 }
                 Op::CallIndirect(type_id, table, index) => {
-                    let Op::CallArgs(base) = code[pc] else {
+                    // SAFETY: a `CallArgs` follows every `CallIndirect`.
+                    let Op::CallArgs(base) = (unsafe { *ip }) else {
                         unreachable!("call_indirect is followed by its argument base");
                     };
-                    pc += 1;
+                    ip = unsafe { ip.add(1) };
                     let i = get!(index) as u32;
-                    let func = match table!(table).elements.get(i as usize) {
+                    let t = store.instances[instance as usize].tables[table as usize];
+                    let func = match store.tables[t as usize].elements.get(i as usize) {
                         Some(&0) => trap!(TrapCode::UninitializedElement),
-                        Some(&slot) => slot - 1,
+                        Some(&slot) => (slot - 1) as u32,
                         None => trap!(TrapCode::UndefinedElement),
                     };
                     if store.funcs[func as usize].type_id() != type_id {
@@ -454,81 +393,44 @@ fn run<T>(
                         set!(r.dst, get!(r.a));
                     }
                 }
-                Op::GlobalGet(dst, i) => set!(dst, global!(i).value),
-                Op::GlobalSet(src, i) => global!(i).value = get!(src),
+                Op::GlobalGet(dst, i) => set!(dst, globals.get(i)),
+                Op::GlobalSet(src, i) => globals.set(i, get!(src)),
                 Op::TableGet(b) => {
                     let i = get!(b.base) as u32 as usize;
-                    match table!(b.index).elements.get(i) {
+                    let t = store.instances[instance as usize].tables[b.index as usize];
+                    match store.tables[t as usize].elements.get(i) {
                         Some(&v) => set!(b.base, v),
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
                 Op::TableSet(b) => {
-                    let i = get!(b.base) as u32 as usize;
-                    let v = get!(b.base + 1);
-                    match table!(b.index).elements.get_mut(i) {
+                    let (i, v) = (get!(b.base) as u32 as usize, get!(b.base + 1));
+                    let t = store.instances[instance as usize].tables[b.index as usize];
+                    match store.tables[t as usize].elements.get_mut(i) {
                         Some(e) => *e = v,
                         None => trap!(TrapCode::TableOutOfBounds),
                     }
                 }
-                Op::TableSize(dst, t) => set!(dst, table!(t).elements.len() as u64),
+                Op::TableSize(dst, t) => {
+                    let t = store.instances[instance as usize].tables[t as usize];
+                    set!(dst, store.tables[t as usize].elements.len() as u64)
+                }
                 Op::TableGrow(b) => {
-                    let init = get!(b.base);
-                    let delta = get!(b.base + 1) as u32;
-                    let old = table!(b.index).grow(delta, init, max_elements);
+                    let (init, delta) = (get!(b.base), get!(b.base + 1) as u32);
+                    let old = table_grow(store, instance, b.index, delta, init, max_elements);
                     set!(b.base, old.unwrap_or(u32::MAX) as u64);
                 }
                 Op::TableFill(b) => {
-                    let d = get!(b.base) as u32 as u64;
-                    let v = get!(b.base + 1);
-                    let n = get!(b.base + 2) as u32 as u64;
-                    let table = &mut table!(b.index);
-                    let r = range(d, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
-                    table.elements[r].fill(v);
+                    let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];
+                    table_op!(table_fill(store, instance, b, args))
                 }
                 Op::TableCopy(b) => {
-                    let dst_at = get!(b.base) as u32 as u64;
-                    let src_at = get!(b.base + 1) as u32 as u64;
-                    let n = get!(b.base + 2) as u32 as u64;
-                    let inst = &store.instances[instance as usize];
-                    let (dst, src) = (
-                        inst.tables[b.index as usize] as usize,
-                        inst.tables[b.other as usize] as usize,
-                    );
-                    let sr = range(
-                        src_at,
-                        n,
-                        store.tables[src].elements.len(),
-                        TrapCode::TableOutOfBounds,
-                    )?;
-                    let dr = range(
-                        dst_at,
-                        n,
-                        store.tables[dst].elements.len(),
-                        TrapCode::TableOutOfBounds,
-                    )?;
-                    if dst == src {
-                        store.tables[dst].elements.copy_within(sr, dr.start);
-                    } else {
-                        let (lo, hi) = store.tables.split_at_mut(dst.max(src));
-                        let (d, s2) = if dst < src {
-                            (&mut lo[dst], &hi[0])
-                        } else {
-                            (&mut hi[0], &lo[src])
-                        };
-                        d.elements[dr].copy_from_slice(&s2.elements[sr]);
-                    }
+                    let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];
+                    table_op!(table_copy(store, instance, b, args))
                 }
                 Op::TableInit(b) => {
-                    let dst_at = get!(b.base) as u32 as u64;
-                    let src_at = get!(b.base + 1) as u32 as u64;
-                    let n = get!(b.base + 2) as u32 as u64;
-                    let inst = &store.instances[instance as usize];
-                    let seg = &inst.elems[b.other as usize];
-                    let table = &mut store.tables[inst.tables[b.index as usize] as usize];
-                    let sr = range(src_at, n, seg.len(), TrapCode::TableOutOfBounds)?;
-                    let dr = range(dst_at, n, table.elements.len(), TrapCode::TableOutOfBounds)?;
-                    table.elements[dr].copy_from_slice(&seg[sr]);
+                    let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];
+                    table_op!(table_init(store, instance, b, args))
                 }
                 Op::ElemDrop(e) => {
                     store.instances[instance as usize].elems[e as usize] = Arc::new([])
@@ -559,7 +461,7 @@ fn run<T>(
                 Op::I64Store8(m) => store!(m, 1, |v| [v as u8]),
                 Op::I64Store16(m) => store!(m, 2, |v| (v as u16).to_le_bytes()),
                 Op::I64Store32(m) => store!(m, 4, |v| (v as u32).to_le_bytes()),
-                Op::MemorySize(dst) => set!(dst, store.memories[mem_idx].pages() as u64),
+                Op::MemorySize(dst) => set!(dst, (mem.len / PAGE_SIZE) as u64),
                 Op::MemoryGrow(r) => {
                     let delta = get!(r.src) as u32;
                     let old = store.memories[mem_idx].grow(delta, max_pages);
@@ -567,36 +469,19 @@ fn run<T>(
                     mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
                 }
                 Op::MemoryInit(b) => {
-                    let dst_at = get!(b.base) as u32 as u64;
-                    let src_at = get!(b.base + 1) as u32 as u64;
-                    let n = get!(b.base + 2) as u32 as u64;
+                    let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];
                     let seg = &store.instances[instance as usize].datas[b.index as usize];
-                    let mem = &mut store.memories[mem_idx].data;
-                    let sr = range(src_at, n, seg.len(), TrapCode::MemoryOutOfBounds)?;
-                    let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
-                    mem[dr].copy_from_slice(&seg[sr]);
+                    table_op!(mem.init(seg, args))
                 }
                 Op::DataDrop(d) => {
                     store.instances[instance as usize].datas[d as usize] = Arc::new([])
                 }
                 Op::MemoryCopy(base) => {
-                    let dst_at = get!(base) as u32 as u64;
-                    let src_at = get!(base + 1) as u32 as u64;
-                    let n = get!(base + 2) as u32 as u64;
-                    let mem = &mut store.memories[mem_idx].data;
-                    let sr = range(src_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
-                    let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
-                    mem.copy_within(sr, dr.start);
+                    table_op!(mem.copy([get!(base), get!(base + 1), get!(base + 2)]))
                 }
                 Op::MemoryFill(base) => {
-                    let dst_at = get!(base) as u32 as u64;
-                    let v = get!(base + 1) as u8;
-                    let n = get!(base + 2) as u32 as u64;
-                    let mem = &mut store.memories[mem_idx].data;
-                    let dr = range(dst_at, n, mem.len(), TrapCode::MemoryOutOfBounds)?;
-                    mem[dr].fill(v);
+                    table_op!(mem.fill([get!(base), get!(base + 1), get!(base + 2)]))
                 }
-
                 Op::I32Eqz(r) => un!(r, u32, |a| a == 0),
                 Op::I32Eq(r) => bin!(r, u32, |a, b| a == b),
                 Op::I32Ne(r) => bin!(r, u32, |a, b| a != b),
@@ -747,17 +632,19 @@ fn run<T>(
     }
 }
 
-/// Prepares a frame at `fp` for `f`: zeroes its declared locals and copies in its constants.
+/// Prepares a frame at `sp` for `f`: zeroes its declared locals and copies in its constants.
+///
+/// # Safety
+/// `sp..sp + f.frame_size` must lie within the value stack, and `f`'s constants within `pool`.
 #[inline(always)]
-fn init_frame(s: &mut [u64], fp: usize, f: &TranslatedFunc, pool: &[u64]) {
-    let locals = fp + f.params as usize;
-    let consts = locals + f.locals as usize;
-    s[locals..consts].fill(0);
-    let (start, len) = (f.consts_start as usize, f.consts_len as usize);
-    s[consts..consts + len].copy_from_slice(&pool[start..start + len]);
+unsafe fn init_frame(sp: *mut u64, f: &TranslatedFunc, pool: &[u64]) {
+    let locals = sp.add(f.params as usize);
+    for i in 0..f.locals as usize {
+        *locals.add(i) = 0;
+    }
+    let consts = locals.add(f.locals as usize);
+    let src = pool.as_ptr().add(f.consts_start as usize);
+    for i in 0..f.consts_len as usize {
+        *consts.add(i) = *src.add(i);
+    }
 }
-
-/// A host function returned a value of the wrong type.
-#[derive(Debug, thiserror::Error)]
-#[error("host function returned a result of the wrong type")]
-struct HostResultTypeError;
