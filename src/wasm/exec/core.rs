@@ -171,7 +171,7 @@ macro_rules! dispatch {
 #[cfg(not(ewvm_tail_dispatch))]
 macro_rules! dispatch {
     ($ip:expr, $sp:expr, $mem:expr, $cx:expr) => {{
-        let cx: &mut Cx = $cx;
+        let (cx, _): (&mut Cx, MemView) = ($cx, $mem);
         cx.ip = $ip;
         cx.sp = $sp;
         return Exit::Next;
