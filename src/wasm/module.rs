@@ -221,7 +221,7 @@ impl Module {
                 allocs = reuse;
                 m.funcs.push(translated);
                 m.code.extend_from_slice(translator.code());
-                m.consts.extend_from_slice(translator.consts());
+                m.consts.extend(translator.init());
                 continue;
             }
             m.read_section(engine, payload)?;
@@ -262,7 +262,8 @@ impl Module {
                 .funcs
                 .get(i + 1)
                 .map_or(m.code.len(), |next| next.entry as usize);
-            let consts = &m.consts[f.consts_start as usize..][..f.consts_len as usize];
+            let zeros = (f.locals - f.zeroed) as usize;
+            let consts = &m.consts[f.init_start as usize + zeros..][..f.init_len as usize - zeros];
             out += &format!(
                 "func {} (params {}, locals {}, frame {}) consts {consts:?}\n",
                 m.num_imported_funcs as usize + i,

@@ -23,6 +23,10 @@ use super::gas::{GasCharge, GasFusion};
 use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, R2, R3, RETURN_TARGET};
 use super::module::ModuleInner;
 
+/// Up to this many declared locals are zeroed on entry by copying zeros from the pool together
+/// with the constants (one copy loop instead of a `memset` call per Wasm call).
+pub(crate) const POOLED_ZEROS: u32 = 16;
+
 /// Frame layout and entry point of a translated function.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TranslatedFunc {
@@ -32,10 +36,14 @@ pub(crate) struct TranslatedFunc {
     pub params: u32,
     /// Number of declared (zero-initialised) locals beyond the parameters.
     pub locals: u32,
-    /// Start of the function's constants in the module's constant pool.
-    pub consts_start: u32,
-    /// Number of constants (copied into the frame after the locals).
-    pub consts_len: u32,
+    /// The declared locals that `init` does not cover, zeroed on entry: all of them when there
+    /// are more than [`POOLED_ZEROS`], none otherwise.
+    pub zeroed: u32,
+    /// Start of the function's frame initialiser in the module's pool: zeros for the declared
+    /// locals (unless `zeroed`), then the constants; it is copied to slot `params + zeroed`.
+    pub init_start: u32,
+    /// Length of the frame initialiser.
+    pub init_len: u32,
     /// Slots the frame may use.
     pub frame_size: u32,
 }
@@ -99,6 +107,8 @@ pub(crate) struct FuncTranslator<'a> {
     temp_base: u32,
     /// Index of the last emitted op if it wrote the top temporary and nothing followed it.
     last_result: Option<usize>,
+    /// Zeros for the declared locals at the start of the last function's frame initialiser.
+    init_zeros: u32,
 }
 
 /// The op constructor of the same name as a parameterless `wasmparser` operator.
@@ -117,9 +127,10 @@ impl<'a> FuncTranslator<'a> {
         &self.code
     }
 
-    /// The constant pool of the last translated function.
-    pub fn consts(&self) -> &[u64] {
-        &self.consts
+    /// The frame initialiser of the last translated function (see [`TranslatedFunc::init_start`]).
+    pub fn init(&self) -> impl Iterator<Item = u64> + '_ {
+        let zeros = self.init_zeros as usize;
+        std::iter::repeat_n(0, zeros).chain(self.consts.iter().copied())
     }
 
     /// Validates and translates one body of `module` whose type has engine id `type_id`.
@@ -202,12 +213,14 @@ impl<'a> FuncTranslator<'a> {
             self.visit(module, op, gas);
         }
         self.ops = ops;
+        self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
         let func = TranslatedFunc {
             entry: self.base,
             params,
             locals,
-            consts_start: module.consts.len() as u32,
-            consts_len: self.consts.len() as u32,
+            zeroed: locals - self.init_zeros,
+            init_start: module.consts.len() as u32,
+            init_len: self.init_zeros + self.consts.len() as u32,
             frame_size,
         };
         Ok((func, validator.into_allocations()))

@@ -126,17 +126,17 @@ impl Cx {
 /// Prepares a frame at `sp` for `f`: zeroes its declared locals and copies in its constants.
 ///
 /// # Safety
-/// `sp..sp + f.frame_size` must lie within the value stack, and `f`'s constants within `pool`.
+/// `sp..sp + f.frame_size` must lie within the value stack, and `f`'s initialiser within `pool`.
 #[inline(always)]
 pub(super) unsafe fn init_frame(sp: *mut u64, f: &TranslatedFunc, pool: *const u64) {
     let locals = sp.add(f.params as usize);
-    for i in 0..f.locals as usize {
-        *locals.add(i) = 0;
+    if f.zeroed > 0 {
+        std::ptr::write_bytes(locals, 0, f.zeroed as usize);
     }
-    let consts = locals.add(f.locals as usize);
-    let src = pool.add(f.consts_start as usize);
-    for i in 0..f.consts_len as usize {
-        *consts.add(i) = *src.add(i);
+    let dst = locals.add(f.zeroed as usize);
+    let src = pool.add(f.init_start as usize);
+    for i in 0..f.init_len as usize {
+        *dst.add(i) = *src.add(i);
     }
 }
 
