@@ -10,7 +10,7 @@ use num::{canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, 
 use super::error::{Trap, TrapCode};
 use super::func::Caller;
 use super::gas::GasCharge;
-use super::ir::{Op, RETURN_TARGET};
+use super::ir::{Op, StackCheck, RETURN_TARGET};
 use super::store::{FuncEntity, Store};
 use super::translate::TranslatedFunc;
 use super::value::Val;
@@ -449,6 +449,15 @@ fn run<T>(
                     let amount = GasCharge::PerWord32(k).amount(get!(n) as u32);
                     store.consume_gas(amount)?;
                 }
+                Op::StackEnter(check) => {
+                    if stack_enter(store, instance, check) {
+                        pc += 2; // skips the trap path
+                    }
+                }
+                Op::StackLeave(g, cost) => {
+                    let height = global_slot(store, instance, g);
+                    *height = (*height as u32).wrapping_sub(cost) as u64;
+                }
                 Op::Select(r) => {
                     if get!(r.b) as u32 == 0 {
                         set!(r.dst, get!(r.a));
@@ -745,6 +754,22 @@ fn run<T>(
             }
         }
     }
+}
+
+/// The value of global `g` of instance `instance`.
+#[inline(always)]
+fn global_slot<T>(store: &mut Store<T>, instance: u32, g: u32) -> &mut u64 {
+    let index = store.instances[instance as usize].globals[g as usize];
+    &mut store.globals[index as usize].value
+}
+
+/// [`Op::StackEnter`]: raises the height; whether it is still within the limit.
+#[inline(always)]
+fn stack_enter<T>(store: &mut Store<T>, instance: u32, check: StackCheck) -> bool {
+    let height = global_slot(store, instance, check.global);
+    let new = (*height as u32).wrapping_add(check.cost);
+    *height = new as u64;
+    new <= check.limit
 }
 
 /// Prepares a frame at `fp` for `f`: zeroes its declared locals and copies in its constants.
