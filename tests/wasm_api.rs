@@ -162,6 +162,40 @@ fn deep_recursion_uses_no_host_stack() {
     assert_eq!(out, vec![Val::I64(500_000)]);
 }
 
+/// A loop of many instruction kinds (arithmetic, loads, stores, globals, branches, calls),
+/// run for millions of instructions on a test thread's small host stack: threaded dispatch must
+/// jump from handler to handler, never nest host frames per instruction.
+const LONG_LOOP: &str = r#"(module
+    (memory 1)
+    (global $g (mut i64) (i64.const 0))
+    (func $mix (param i64) (result i64) (i64.rotl (local.get 0) (i64.const 7)))
+    (func (export "spin") (param $n i32) (result i64)
+        (local $acc i64)
+        (loop $top
+            (i32.store (i32.and (local.get $n) (i32.const 1020)) (local.get $n))
+            (local.set $acc (i64.xor (local.get $acc)
+                (i64.extend_i32_u (i32.load (i32.and (local.get $n) (i32.const 1020))))))
+            (local.set $acc (call $mix (local.get $acc)))
+            (global.set $g (i64.add (global.get $g) (local.get $acc)))
+            (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (global.get $g)))"#;
+
+#[test]
+fn millions_of_instructions_keep_the_host_stack_flat() {
+    let engine = Engine::default();
+    let module = compile(&engine, LONG_LOOP);
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let n = 1_000_000u32;
+    let out = call(&mut store, instance, "spin", &[Val::I32(n as i32)]).unwrap();
+    let (mut acc, mut g) = (0u64, 0u64);
+    for i in (1..=n).rev() {
+        acc = (acc ^ i as u64).rotate_left(7);
+        g = g.wrapping_add(acc);
+    }
+    assert_eq!(out, vec![Val::I64(g as i64)]);
+}
+
 #[test]
 fn call_depth_limit_is_a_trap() {
     let engine = Engine::new(Config::default().max_call_depth(100));

@@ -270,16 +270,21 @@ define_ops! {
 impl Op {
     /// Redirects a forward branch to `target`.
     pub(crate) fn set_target(&mut self, target: u32) {
+        let Some(t) = self.target_mut() else {
+            unreachable!("patching a non-branch op");
+        };
+        *t = target;
+    }
+
+    /// The branch target of a branch or `br_table` entry.
+    pub(crate) fn target_mut(&mut self) -> Option<&mut u32> {
         match self {
-            Op::Jump(t) => *t = target,
+            Op::Jump(t) => Some(t),
             Op::BrIfEqz(b) | Op::BrIfNez(b) | Op::BrIfI64Eqz(b) | Op::BrIfI64Nez(b) => {
-                b.target = target
+                Some(&mut b.target)
             }
-            Op::BrEntry(e) => e.target = target,
-            other => match other.br_cmp_mut() {
-                Some(b) => b.target = target,
-                None => unreachable!("patching a non-branch op {other:?}"),
-            },
+            Op::BrEntry(e) => Some(&mut e.target),
+            other => other.br_cmp_mut().map(|b| &mut b.target),
         }
     }
 }

@@ -10,6 +10,7 @@ use wasmparser::{
 
 use super::config::Engine;
 use super::error::CompileError;
+use super::exec::{thread, Inst};
 use super::gas::GasFusion;
 use super::ir::Op;
 use super::translate::{FuncTranslator, TranslatedFunc};
@@ -130,6 +131,8 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// The internal code of all defined functions.
     pub code: Vec<Op>,
+    /// `code` as threaded code, which the executor runs.
+    pub threaded: Vec<Inst>,
     /// The constant pools of all defined functions.
     pub consts: Vec<u64>,
 }
@@ -201,6 +204,7 @@ impl Module {
             elems: Vec::new(),
             datas: Vec::new(),
             code: Vec::new(),
+            threaded: Vec::new(),
             consts: Vec::new(),
         };
         let mut allocs = Default::default();
@@ -222,6 +226,7 @@ impl Module {
             }
             m.read_section(engine, payload)?;
         }
+        m.threaded = thread(&m.code);
         Ok(Module { inner: Arc::new(m) })
     }
 

@@ -1,0 +1,643 @@
+//! The hot core of the executor: **threaded code**. Every instruction carries a pointer to its
+//! handler, a small function that executes it and then jumps straight to the next
+//! instruction's handler, with the interpreter state (`ip`, `sp`, the memory view and the
+//! context) passed in registers.
+//!
+//! In optimised builds on targets where LLVM turns those calls in tail position into jumps
+//! (the `ewvm_tail_dispatch` cfg, set by `build.rs`), each handler ends in its own indirect jump,
+//! which the branch predictor learns per instruction pair; otherwise (debug builds) each handler
+//! returns to a dispatch loop, so the host stack never grows with the number of instructions.
+//!
+//! The core runs the instructions that need no store access: arithmetic, memory loads and
+//! stores, branches, calls and returns within an instance, globals and gas. Everything else
+//! (host and cross-instance calls, `call_indirect`, table and bulk-memory operations,
+//! `memory.grow`) leaves the core with [`Exit::Slow`], and the driver in the parent module runs
+//! it against the store and re-enters.
+
+use super::num::{
+    canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, I64_S, I64_U,
+};
+use super::view::{GlobalsView, MemView};
+use crate::wasm::error::TrapCode;
+use crate::wasm::gas::GasCharge;
+use crate::wasm::ir::{Op, RETURN_TARGET};
+use crate::wasm::translate::TranslatedFunc;
+
+/// An instruction of threaded code: its handler and the instruction itself.
+#[derive(Clone, Copy)]
+pub(crate) struct Inst {
+    handler: Handler,
+    op: Op,
+}
+
+impl Inst {
+    /// The instruction.
+    pub(super) fn op(&self) -> Op {
+        self.op
+    }
+}
+
+impl std::fmt::Debug for Inst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.op.fmt(f)
+    }
+}
+
+/// Executes the instruction at `ip` and, through its successors, everything up to an exit.
+type Handler = unsafe fn(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit;
+
+/// Why the core stopped. The state to resume from is in [`Cx::ip`] and [`Cx::sp`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Exit {
+    /// The entry frame returned.
+    Done,
+    /// Execution trapped.
+    Trap(TrapCode),
+    /// The instruction at `ip` needs the store: the driver runs it.
+    Slow,
+    /// A return switched to another instance (now [`Cx::instance`]): reload the context.
+    Context,
+    /// The dispatch loop's step (never leaves [`enter`]).
+    #[cfg_attr(ewvm_tail_dispatch, allow(dead_code))]
+    Next,
+}
+
+/// Where to resume the caller after a return.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Frame {
+    pub(super) ret_ip: *const Inst,
+    pub(super) sp: *mut u64,
+    pub(super) instance: u32,
+}
+
+/// The executor's state besides the registers: the current instance's code, functions,
+/// constants and globals, the frame stack, limits and the gas counter.
+pub(super) struct Cx {
+    /// Next instruction (when outside the core).
+    pub(super) ip: *const Inst,
+    /// Current frame (when outside the core).
+    pub(super) sp: *mut u64,
+    /// The current instance's memory (when outside the core).
+    pub(super) mem: MemView,
+    /// The current instance (store index) and its module's functions and constants.
+    pub(super) instance: u32,
+    pub(super) funcs: *const TranslatedFunc,
+    pub(super) code: *const Inst,
+    pub(super) consts: *const u64,
+    pub(super) globals: GlobalsView,
+    pub(super) frames: Vec<Frame>,
+    pub(super) max_depth: usize,
+    /// One past the last slot of the value stack, as an address.
+    pub(super) stack_end: usize,
+    /// Gas left (the store's counter while the core runs).
+    pub(super) gas: u64,
+}
+
+impl Cx {
+    /// Enters defined function `f` (of the current module when `code`/`consts` are its) with
+    /// its frame at `new_sp`, returning to `ret_ip`; the callee's first instruction.
+    ///
+    /// # Safety
+    /// `new_sp` lies within or just past the value stack; `code` and `consts` belong to `f`'s module.
+    #[inline(always)]
+    pub(super) unsafe fn enter(
+        &mut self,
+        f: &TranslatedFunc,
+        code: *const Inst,
+        consts: *const u64,
+        ret_ip: *const Inst,
+        sp: *mut u64,
+        new_sp: *mut u64,
+    ) -> Result<*const Inst, TrapCode> {
+        let room = self.stack_end.saturating_sub(new_sp as usize) / 8;
+        if self.frames.len() + 1 >= self.max_depth || f.frame_size as usize > room {
+            return Err(TrapCode::CallStackExhausted);
+        }
+        self.frames.push(Frame {
+            ret_ip,
+            sp,
+            instance: self.instance,
+        });
+        init_frame(new_sp, f, consts);
+        Ok(code.add(f.entry as usize))
+    }
+}
+
+/// Prepares a frame at `sp` for `f`: zeroes its declared locals and copies in its constants.
+///
+/// # Safety
+/// `sp..sp + f.frame_size` must lie within the value stack, and `f`'s constants within `pool`.
+#[inline(always)]
+pub(super) unsafe fn init_frame(sp: *mut u64, f: &TranslatedFunc, pool: *const u64) {
+    let locals = sp.add(f.params as usize);
+    for i in 0..f.locals as usize {
+        *locals.add(i) = 0;
+    }
+    let consts = locals.add(f.locals as usize);
+    let src = pool.add(f.consts_start as usize);
+    for i in 0..f.consts_len as usize {
+        *consts.add(i) = *src.add(i);
+    }
+}
+
+/// Runs from `cx.ip`/`cx.sp` until an exit.
+///
+/// # Safety
+/// `cx` describes a live stack, code and memory (see the SAFETY note of the parent module).
+pub(super) unsafe fn enter(cx: &mut Cx) -> Exit {
+    #[cfg(ewvm_tail_dispatch)]
+    {
+        let (ip, sp, mem) = (cx.ip, cx.sp, cx.mem);
+        ((*ip).handler)(ip, sp, mem, cx)
+    }
+    #[cfg(not(ewvm_tail_dispatch))]
+    loop {
+        let (ip, sp, mem) = (cx.ip, cx.sp, cx.mem);
+        match ((*ip).handler)(ip, sp, mem, cx) {
+            Exit::Next => {}
+            exit => return exit,
+        }
+    }
+}
+
+/// Goes on with the instruction at `$ip`.
+#[cfg(ewvm_tail_dispatch)]
+macro_rules! dispatch {
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr) => {{
+        let ip: *const Inst = $ip;
+        return ((*ip).handler)(ip, $sp, $mem, $cx);
+    }};
+}
+#[cfg(not(ewvm_tail_dispatch))]
+macro_rules! dispatch {
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr) => {{
+        let (cx, _): (&mut Cx, MemView) = ($cx, $mem);
+        cx.ip = $ip;
+        cx.sp = $sp;
+        return Exit::Next;
+    }};
+}
+
+/// Leaves the core to run the instruction at `ip` in the driver.
+unsafe fn slow(ip: *const Inst, sp: *mut u64, _mem: MemView, cx: &mut Cx) -> Exit {
+    cx.ip = ip;
+    cx.sp = sp;
+    Exit::Slow
+}
+
+// Slot access. SAFETY (of all users): see the parent module's note on frame slots.
+macro_rules! get {
+    ($sp:ident, $i:expr) => {
+        *$sp.add($i as usize)
+    };
+}
+macro_rules! set {
+    ($sp:ident, $i:expr, $v:expr) => {{
+        let v = $v;
+        *$sp.add($i as usize) = v
+    }};
+}
+macro_rules! un {
+    ($sp:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+        let r = $r;
+        let $a = <$t>::from_slot(get!($sp, r.src));
+        set!($sp, r.dst, ($e).into_slot());
+    }};
+}
+macro_rules! un_trap {
+    ($sp:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+        let r = $r;
+        let $a = <$t>::from_slot(get!($sp, r.src));
+        match $e {
+            Ok(v) => set!($sp, r.dst, v.into_slot()),
+            Err(code) => return Exit::Trap(code),
+        }
+    }};
+}
+macro_rules! bin {
+    ($sp:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
+        let r = $r;
+        let $a = <$t>::from_slot(get!($sp, r.a));
+        let $b = <$t>::from_slot(get!($sp, r.b));
+        set!($sp, r.dst, ($e).into_slot());
+    }};
+}
+macro_rules! bin_trap {
+    ($sp:ident, $r:expr, $t:ty, $f:expr) => {{
+        let r = $r;
+        let a = <$t>::from_slot(get!($sp, r.a));
+        let b = <$t>::from_slot(get!($sp, r.b));
+        match $f(a, b) {
+            Ok(v) => set!($sp, r.dst, v.into_slot()),
+            Err(code) => return Exit::Trap(code),
+        }
+    }};
+}
+macro_rules! load {
+    ($sp:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
+        let m = $m;
+        let addr = get!($sp, m.addr) as u32 as u64;
+        match $mem.read::<$n>(addr, m.offset) {
+            Ok($b) => set!($sp, m.val, ($e).into_slot()),
+            Err(code) => return Exit::Trap(code),
+        }
+    }};
+}
+macro_rules! store {
+    ($sp:ident, $mem:ident, $m:expr, $n:literal, |$v:ident| $e:expr) => {{
+        let m = $m;
+        let $v = get!($sp, m.val);
+        let addr = get!($sp, m.addr) as u32 as u64;
+        if let Err(code) = $mem.write::<$n>(addr, m.offset, $e) {
+            return Exit::Trap(code);
+        }
+    }};
+}
+macro_rules! charge {
+    ($cx:ident, $amount:expr) => {
+        match $cx.gas.checked_sub($amount) {
+            Some(left) => $cx.gas = left,
+            None => return Exit::Trap(TrapCode::OutOfGas),
+        }
+    };
+}
+
+/// Defines the handlers of instructions that fall through to the next one, and the table from
+/// instruction to handler (`handler_of`); `$control` lists the hand-written handlers.
+macro_rules! handlers {
+    (
+        ($ip:ident, $sp:ident, $mem:ident, $cx:ident);
+        control: [$($control:ident),* $(,)?];
+        $($name:ident($($p:pat),*) => $body:expr;)*
+    ) => {
+        $(
+            #[allow(non_snake_case, unused_variables)]
+            unsafe fn $name($ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx) -> Exit {
+                let Op::$name($($p),*) = (*$ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                $body;
+                dispatch!($ip.add(1), $sp, $mem, $cx)
+            }
+        )*
+
+        /// The handler of `op`.
+        fn handler_of(op: &Op) -> Handler {
+            match op {
+                $(Op::$name(..) => $name,)*
+                $(Op::$control(..) => $control,)*
+                _ => slow,
+            }
+        }
+    };
+}
+
+handlers! {
+    (ip, sp, mem, cx);
+    control: [
+        Jump, BrIfEqz, BrIfNez, BrIfI64Eqz, BrIfI64Nez,
+        BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
+        BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
+        BrTable, Return, Return1, CallInternal, StackEnter,
+    ];
+    Copy(r) => set!(sp, r.dst, get!(sp, r.src));
+    Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
+    GlobalGet(dst, i) => set!(sp, dst, cx.globals.get(i));
+    GlobalSet(src, i) => cx.globals.set(i, get!(sp, src));
+    MemorySize(dst) => set!(sp, dst, (mem.len / crate::wasm::PAGE_SIZE) as u64);
+    ConsumeGas(amount) => charge!(cx, amount);
+    ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
+    ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
+    StackLeave(g, cost) => cx.globals.set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
+    I32Load(m) => load!(sp, mem, m, 4, |b| u32::from_le_bytes(b));
+    I64Load(m) => load!(sp, mem, m, 8, |b| u64::from_le_bytes(b));
+    I32Load8S(m) => load!(sp, mem, m, 1, |b| b[0] as i8 as i32);
+    I32Load8U(m) => load!(sp, mem, m, 1, |b| b[0] as u32);
+    I32Load16S(m) => load!(sp, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
+    I32Load16U(m) => load!(sp, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
+    I64Load8S(m) => load!(sp, mem, m, 1, |b| b[0] as i8 as i64);
+    I64Load8U(m) => load!(sp, mem, m, 1, |b| b[0] as u64);
+    I64Load16S(m) => load!(sp, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
+    I64Load16U(m) => load!(sp, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
+    I64Load32S(m) => load!(sp, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
+    I64Load32U(m) => load!(sp, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
+    I32Store(m) => store!(sp, mem, m, 4, |v| (v as u32).to_le_bytes());
+    I64Store(m) => store!(sp, mem, m, 8, |v| v.to_le_bytes());
+    I32Store8(m) => store!(sp, mem, m, 1, |v| [v as u8]);
+    I32Store16(m) => store!(sp, mem, m, 2, |v| (v as u16).to_le_bytes());
+    I64Store8(m) => store!(sp, mem, m, 1, |v| [v as u8]);
+    I64Store16(m) => store!(sp, mem, m, 2, |v| (v as u16).to_le_bytes());
+    I64Store32(m) => store!(sp, mem, m, 4, |v| (v as u32).to_le_bytes());
+    I32Eqz(r) => un!(sp, r, u32, |a| a == 0);
+    I32Eq(r) => bin!(sp, r, u32, |a, b| a == b);
+    I32Ne(r) => bin!(sp, r, u32, |a, b| a != b);
+    I32LtS(r) => bin!(sp, r, i32, |a, b| a < b);
+    I32LtU(r) => bin!(sp, r, u32, |a, b| a < b);
+    I32GtS(r) => bin!(sp, r, i32, |a, b| a > b);
+    I32GtU(r) => bin!(sp, r, u32, |a, b| a > b);
+    I32LeS(r) => bin!(sp, r, i32, |a, b| a <= b);
+    I32LeU(r) => bin!(sp, r, u32, |a, b| a <= b);
+    I32GeS(r) => bin!(sp, r, i32, |a, b| a >= b);
+    I32GeU(r) => bin!(sp, r, u32, |a, b| a >= b);
+    I32Clz(r) => un!(sp, r, u32, |a| a.leading_zeros());
+    I32Ctz(r) => un!(sp, r, u32, |a| a.trailing_zeros());
+    I32Popcnt(r) => un!(sp, r, u32, |a| a.count_ones());
+    I32Add(r) => bin!(sp, r, u32, |a, b| a.wrapping_add(b));
+    I32Sub(r) => bin!(sp, r, u32, |a, b| a.wrapping_sub(b));
+    I32Mul(r) => bin!(sp, r, u32, |a, b| a.wrapping_mul(b));
+    I32DivS(r) => bin_trap!(sp, r, i32, div_s!(i32));
+    I32DivU(r) => bin_trap!(sp, r, u32, checked!(u32, wrapping_div));
+    I32RemS(r) => bin_trap!(sp, r, i32, checked!(i32, wrapping_rem));
+    I32RemU(r) => bin_trap!(sp, r, u32, checked!(u32, wrapping_rem));
+    I32And(r) => bin!(sp, r, u32, |a, b| a & b);
+    I32Or(r) => bin!(sp, r, u32, |a, b| a | b);
+    I32Xor(r) => bin!(sp, r, u32, |a, b| a ^ b);
+    I32Shl(r) => bin!(sp, r, u32, |a, b| a.wrapping_shl(b));
+    I32ShrS(r) => bin!(sp, r, i32, |a, b| a.wrapping_shr(b as u32));
+    I32ShrU(r) => bin!(sp, r, u32, |a, b| a.wrapping_shr(b));
+    I32Rotl(r) => bin!(sp, r, u32, |a, b| a.rotate_left(b));
+    I32Rotr(r) => bin!(sp, r, u32, |a, b| a.rotate_right(b));
+    I64Eqz(r) => un!(sp, r, u64, |a| a == 0);
+    I64Eq(r) => bin!(sp, r, u64, |a, b| a == b);
+    I64Ne(r) => bin!(sp, r, u64, |a, b| a != b);
+    I64LtS(r) => bin!(sp, r, i64, |a, b| a < b);
+    I64LtU(r) => bin!(sp, r, u64, |a, b| a < b);
+    I64GtS(r) => bin!(sp, r, i64, |a, b| a > b);
+    I64GtU(r) => bin!(sp, r, u64, |a, b| a > b);
+    I64LeS(r) => bin!(sp, r, i64, |a, b| a <= b);
+    I64LeU(r) => bin!(sp, r, u64, |a, b| a <= b);
+    I64GeS(r) => bin!(sp, r, i64, |a, b| a >= b);
+    I64GeU(r) => bin!(sp, r, u64, |a, b| a >= b);
+    I64Clz(r) => un!(sp, r, u64, |a| a.leading_zeros() as u64);
+    I64Ctz(r) => un!(sp, r, u64, |a| a.trailing_zeros() as u64);
+    I64Popcnt(r) => un!(sp, r, u64, |a| a.count_ones() as u64);
+    I64Add(r) => bin!(sp, r, u64, |a, b| a.wrapping_add(b));
+    I64Sub(r) => bin!(sp, r, u64, |a, b| a.wrapping_sub(b));
+    I64Mul(r) => bin!(sp, r, u64, |a, b| a.wrapping_mul(b));
+    I64DivS(r) => bin_trap!(sp, r, i64, div_s!(i64));
+    I64DivU(r) => bin_trap!(sp, r, u64, checked!(u64, wrapping_div));
+    I64RemS(r) => bin_trap!(sp, r, i64, checked!(i64, wrapping_rem));
+    I64RemU(r) => bin_trap!(sp, r, u64, checked!(u64, wrapping_rem));
+    I64And(r) => bin!(sp, r, u64, |a, b| a & b);
+    I64Or(r) => bin!(sp, r, u64, |a, b| a | b);
+    I64Xor(r) => bin!(sp, r, u64, |a, b| a ^ b);
+    I64Shl(r) => bin!(sp, r, u64, |a, b| a.wrapping_shl(b as u32));
+    I64ShrS(r) => bin!(sp, r, i64, |a, b| a.wrapping_shr(b as u32));
+    I64ShrU(r) => bin!(sp, r, u64, |a, b| a.wrapping_shr(b as u32));
+    I64Rotl(r) => bin!(sp, r, u64, |a, b| a.rotate_left((b % 64) as u32));
+    I64Rotr(r) => bin!(sp, r, u64, |a, b| a.rotate_right((b % 64) as u32));
+    F32Eq(r) => bin!(sp, r, f32, |a, b| a == b);
+    F32Ne(r) => bin!(sp, r, f32, |a, b| a != b);
+    F32Lt(r) => bin!(sp, r, f32, |a, b| a < b);
+    F32Gt(r) => bin!(sp, r, f32, |a, b| a > b);
+    F32Le(r) => bin!(sp, r, f32, |a, b| a <= b);
+    F32Ge(r) => bin!(sp, r, f32, |a, b| a >= b);
+    F32Abs(r) => un!(sp, r, u32, |a| a & 0x7fff_ffff);
+    F32Neg(r) => un!(sp, r, u32, |a| a ^ 0x8000_0000);
+    F32Ceil(r) => un!(sp, r, f32, |a| canon(a.ceil()));
+    F32Floor(r) => un!(sp, r, f32, |a| canon(a.floor()));
+    F32Trunc(r) => un!(sp, r, f32, |a| canon(a.trunc()));
+    F32Nearest(r) => un!(sp, r, f32, |a| canon(a.round_ties_even()));
+    F32Sqrt(r) => un!(sp, r, f32, |a| canon(a.sqrt()));
+    F32Add(r) => bin!(sp, r, f32, |a, b| canon(a + b));
+    F32Sub(r) => bin!(sp, r, f32, |a, b| canon(a - b));
+    F32Mul(r) => bin!(sp, r, f32, |a, b| canon(a * b));
+    F32Div(r) => bin!(sp, r, f32, |a, b| canon(a / b));
+    F32Min(r) => bin!(sp, r, f32, |a, b| fmin(a, b));
+    F32Max(r) => bin!(sp, r, f32, |a, b| fmax(a, b));
+    F32Copysign(r) => bin!(sp, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
+    F64Eq(r) => bin!(sp, r, f64, |a, b| a == b);
+    F64Ne(r) => bin!(sp, r, f64, |a, b| a != b);
+    F64Lt(r) => bin!(sp, r, f64, |a, b| a < b);
+    F64Gt(r) => bin!(sp, r, f64, |a, b| a > b);
+    F64Le(r) => bin!(sp, r, f64, |a, b| a <= b);
+    F64Ge(r) => bin!(sp, r, f64, |a, b| a >= b);
+    F64Abs(r) => un!(sp, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
+    F64Neg(r) => un!(sp, r, u64, |a| a ^ 0x8000_0000_0000_0000);
+    F64Ceil(r) => un!(sp, r, f64, |a| canon(a.ceil()));
+    F64Floor(r) => un!(sp, r, f64, |a| canon(a.floor()));
+    F64Trunc(r) => un!(sp, r, f64, |a| canon(a.trunc()));
+    F64Nearest(r) => un!(sp, r, f64, |a| canon(a.round_ties_even()));
+    F64Sqrt(r) => un!(sp, r, f64, |a| canon(a.sqrt()));
+    F64Add(r) => bin!(sp, r, f64, |a, b| canon(a + b));
+    F64Sub(r) => bin!(sp, r, f64, |a, b| canon(a - b));
+    F64Mul(r) => bin!(sp, r, f64, |a, b| canon(a * b));
+    F64Div(r) => bin!(sp, r, f64, |a, b| canon(a / b));
+    F64Min(r) => bin!(sp, r, f64, |a, b| fmin(a, b));
+    F64Max(r) => bin!(sp, r, f64, |a, b| fmax(a, b));
+    F64Copysign(r) => bin!(sp, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
+    I32WrapI64(r) => un!(sp, r, u64, |a| a as u32);
+    I32TruncF32S(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+    I32TruncF32U(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+    I32TruncF64S(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+    I32TruncF64U(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+    I64ExtendI32S(r) => un!(sp, r, i32, |a| a as i64);
+    I64ExtendI32U(r) => un!(sp, r, u32, |a| a as u64);
+    I64TruncF32S(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+    I64TruncF32U(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+    I64TruncF64S(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+    I64TruncF64U(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+    F32ConvertI32S(r) => un!(sp, r, i32, |a| a as f32);
+    F32ConvertI32U(r) => un!(sp, r, u32, |a| a as f32);
+    F32ConvertI64S(r) => un!(sp, r, i64, |a| a as f32);
+    F32ConvertI64U(r) => un!(sp, r, u64, |a| a as f32);
+    F32DemoteF64(r) => un!(sp, r, f64, |a| canon(a as f32));
+    F64ConvertI32S(r) => un!(sp, r, i32, |a| a as f64);
+    F64ConvertI32U(r) => un!(sp, r, u32, |a| a as f64);
+    F64ConvertI64S(r) => un!(sp, r, i64, |a| a as f64);
+    F64ConvertI64U(r) => un!(sp, r, u64, |a| a as f64);
+    F64PromoteF32(r) => un!(sp, r, f32, |a| canon(a as f64));
+    I32Extend8S(r) => un!(sp, r, u32, |a| a as i8 as i32);
+    I32Extend16S(r) => un!(sp, r, u32, |a| a as i16 as i32);
+    I64Extend8S(r) => un!(sp, r, u64, |a| a as i8 as i64);
+    I64Extend16S(r) => un!(sp, r, u64, |a| a as i16 as i64);
+    I64Extend32S(r) => un!(sp, r, u64, |a| a as i32 as i64);
+    I32TruncSatF32S(r) => un!(sp, r, f32, |a| a as i32);
+    I32TruncSatF32U(r) => un!(sp, r, f32, |a| a as u32);
+    I32TruncSatF64S(r) => un!(sp, r, f64, |a| a as i32);
+    I32TruncSatF64U(r) => un!(sp, r, f64, |a| a as u32);
+    I64TruncSatF32S(r) => un!(sp, r, f32, |a| a as i64);
+    I64TruncSatF32U(r) => un!(sp, r, f32, |a| a as u64);
+    I64TruncSatF64S(r) => un!(sp, r, f64, |a| a as i64);
+    I64TruncSatF64U(r) => un!(sp, r, f64, |a| a as u64);
+}
+
+/// Jumps by the relative target `rel` from the branch at `ip` (see [`thread`]).
+#[inline(always)]
+unsafe fn jump(ip: *const Inst, rel: u32) -> *const Inst {
+    ip.offset(rel as i32 as isize)
+}
+
+#[allow(non_snake_case)]
+unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::Jump(rel) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    dispatch!(jump(ip, rel), sp, mem, cx)
+}
+
+/// Defines compare-and-branch and test-and-branch handlers.
+macro_rules! branches {
+    (
+        cmp: [$($cmp:ident: $t:ty, |$x:ident, $y:ident| $e:expr;)*]
+        test: [$($test:ident: $tt:ty, $taken_if_zero:expr;)*]
+    ) => {
+        $(
+            #[allow(non_snake_case)]
+            unsafe fn $cmp(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+                let Op::$cmp(b) = (*ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                let $x = <$t>::from_slot(get!(sp, b.a));
+                let $y = <$t>::from_slot(get!(sp, b.b));
+                let next = if $e { jump(ip, b.target) } else { ip.add(1) };
+                dispatch!(next, sp, mem, cx)
+            }
+        )*
+        $(
+            #[allow(non_snake_case)]
+            unsafe fn $test(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+                let Op::$test(b) = (*ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                let taken = (<$tt>::from_slot(get!(sp, b.cond)) == 0) == $taken_if_zero;
+                let next = if taken { jump(ip, b.target) } else { ip.add(1) };
+                dispatch!(next, sp, mem, cx)
+            }
+        )*
+    };
+}
+
+branches! {
+    cmp: [
+        BrI32Eq: u32, |x, y| x == y;
+        BrI32Ne: u32, |x, y| x != y;
+        BrI32LtS: i32, |x, y| x < y;
+        BrI32LtU: u32, |x, y| x < y;
+        BrI32GtS: i32, |x, y| x > y;
+        BrI32GtU: u32, |x, y| x > y;
+        BrI32LeS: i32, |x, y| x <= y;
+        BrI32LeU: u32, |x, y| x <= y;
+        BrI32GeS: i32, |x, y| x >= y;
+        BrI32GeU: u32, |x, y| x >= y;
+        BrI64Eq: u64, |x, y| x == y;
+        BrI64Ne: u64, |x, y| x != y;
+        BrI64LtS: i64, |x, y| x < y;
+        BrI64LtU: u64, |x, y| x < y;
+        BrI64GtS: i64, |x, y| x > y;
+        BrI64GtU: u64, |x, y| x > y;
+        BrI64LeS: i64, |x, y| x <= y;
+        BrI64LeU: u64, |x, y| x <= y;
+        BrI64GeS: i64, |x, y| x >= y;
+        BrI64GeU: u64, |x, y| x >= y;
+    ]
+    test: [
+        BrIfEqz: u32, true;
+        BrIfNez: u32, false;
+        BrIfI64Eqz: u64, true;
+        BrIfI64Nez: u64, false;
+    ]
+}
+
+/// Pops the current frame and goes on in the caller (or leaves the core).
+macro_rules! ret {
+    ($cx:ident, $mem:ident) => {{
+        match $cx.frames.pop() {
+            None => return Exit::Done,
+            Some(frame) => {
+                if frame.instance != $cx.instance {
+                    $cx.instance = frame.instance;
+                    $cx.ip = frame.ret_ip;
+                    $cx.sp = frame.sp;
+                    return Exit::Context;
+                }
+                dispatch!(frame.ret_ip, frame.sp, $mem, $cx)
+            }
+        }
+    }};
+}
+
+#[allow(non_snake_case)]
+unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::BrTable(index, len, src) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let at = ip.add(1 + (get!(sp, index) as u32).min(len) as usize);
+    let Op::BrEntry(entry) = (*at).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let from = sp.add(src as usize);
+    if entry.target == RETURN_TARGET {
+        std::ptr::copy(from, sp, entry.count as usize);
+        ret!(cx, mem)
+    }
+    std::ptr::copy(from, sp.add(entry.dst as usize), entry.count as usize);
+    dispatch!(jump(at, entry.target), sp, mem, cx)
+}
+
+#[allow(non_snake_case)]
+unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::Return(base, count) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    std::ptr::copy(sp.add(base as usize), sp, count as usize);
+    ret!(cx, mem)
+}
+
+#[allow(non_snake_case)]
+unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::Return1(src) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    set!(sp, 0, get!(sp, src));
+    ret!(cx, mem)
+}
+
+#[allow(non_snake_case)]
+unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::CallInternal(func, base) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let f = &*cx.funcs.add(func as usize);
+    let new_sp = sp.wrapping_add(base as usize);
+    match cx.enter(f, cx.code, cx.consts, ip.add(1), sp, new_sp) {
+        Ok(entry) => dispatch!(entry, new_sp, mem, cx),
+        Err(code) => Exit::Trap(code),
+    }
+}
+
+#[allow(non_snake_case)]
+unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::StackEnter(check) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
+    cx.globals.set(check.global, height as u64);
+    // Within the limit: skip the trap path (the next two instructions).
+    let next = if height <= check.limit {
+        ip.add(3)
+    } else {
+        ip.add(1)
+    };
+    dispatch!(next, sp, mem, cx)
+}
+
+/// Threads translated code: pairs every instruction with its handler and makes branch targets
+/// relative to the branch (so that a taken branch is one pointer addition).
+pub(crate) fn thread(code: &[Op]) -> Vec<Inst> {
+    code.iter()
+        .enumerate()
+        .map(|(at, op)| {
+            let mut op = *op;
+            if let Some(target) = op.target_mut() {
+                if *target != RETURN_TARGET {
+                    *target = target.wrapping_sub(at as u32);
+                }
+            }
+            Inst {
+                handler: handler_of(&op),
+                op,
+            }
+        })
+        .collect()
+}
