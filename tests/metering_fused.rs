@@ -222,3 +222,125 @@ fn fused_metering_matches_literal_metering_on_kernels() {
         );
     }
 }
+
+/// Recursion through `call` and `call_indirect` (so through the limiter's thunks), run into a
+/// small stack limit.
+const RECURSION: &str = r#"(module
+    (type $t (func (param i32) (result i32)))
+    (table 2 funcref)
+    (elem (i32.const 0) $rec $ind)
+    (func $rec (export "rec") (param i32) (result i32) (local i64 i64)
+        (if (result i32) (i32.eqz (local.get 0))
+            (then (i32.const 0))
+            (else (i32.add (i32.const 1) (call $rec (i32.sub (local.get 0) (i32.const 1)))))))
+    (func $ind (export "ind") (param i32) (result i32)
+        (if (result i32) (i32.eqz (local.get 0))
+            (then (i32.const 0))
+            (else (i32.add (i32.const 2)
+                (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1))))))
+    (func (export "mixed") (param i32) (result i32)
+        (i32.add (call $rec (local.get 0)) (call $ind (local.get 0)))))"#;
+
+/// The limiter's code written by hand, as another tool might: a trap block without a charge, and
+/// a height global that the module itself reads.
+const HAND_LIMITED: &str = r#"(module
+    (import "ethereum" "useGas" (func $gas (param i64)))
+    (func $leaf (result i32) (call $gas (i64.const 3)) (global.get $h))
+    (func (export "f") (param i32) (result i32)
+        (call $gas (i64.const 20))
+        (global.get $h) (i32.const 7) (i32.add) (global.set $h)
+        (global.get $h) (local.get 0) (i32.gt_u)
+        (if (then (unreachable)))
+        (global.get $h) (i32.const 5) (i32.add) (global.set $h)
+        (global.get $h) (i32.const 12) (i32.gt_u)
+        (if (then (unreachable)))
+        (call $leaf)
+        (global.get $h) (i32.const 5) (i32.sub) (global.set $h)
+        (global.get $h) (i32.const 7) (i32.sub) (global.set $h))
+    (func (export "g") (result i32)
+        (call $gas (i64.const 2))
+        (global.get $h) (i32.const 12) (i32.add) (global.set $h)
+        (global.get $h) (i32.const 11) (i32.gt_u)
+        (if (then (unreachable)))
+        (call $leaf)
+        (global.get $h) (i32.const 12) (i32.sub) (global.set $h))
+    (global $h (export "height") (mut i32) (i32.const 0)))"#;
+
+/// One run of a fresh instance: results or trap, gas left, and the height global afterwards.
+fn run_fresh(
+    engine: &Engine,
+    module: &Module,
+    func: &str,
+    args: &[Val],
+    gas: u64,
+) -> (Run, Option<Val>) {
+    let mut store = Store::new(engine, ());
+    let instance = use_gas_linker()
+        .instantiate(&mut store, module)
+        .expect("instantiates");
+    let invoke = WastInvoke {
+        span: wast::token::Span::from_offset(0),
+        module: None,
+        name: func,
+        args: Vec::new(),
+    };
+    let mut side = (store, instance);
+    let out = run(&mut side, &invoke, args, gas);
+    let (store, instance) = side;
+    let height = instance.get_global(&store, "height").map(|g| g.get(&store));
+    (out, height)
+}
+
+#[test]
+fn fused_stack_limiter_matches_literal_at_every_gas_amount() {
+    let engine = Engine::default();
+    // The metered recursion with its height global exported, fused through `recognize`.
+    let config = MeterConfig::default().stack_limit(Some(40));
+    let metered = metering::instrument(&wat::parse_str(RECURSION).unwrap(), &config).unwrap();
+    let height = metered.layout.stack_height.expect("the limiter's global");
+    let text = wasmprinter::print_bytes(&metered.bytes).unwrap();
+    let text = format!(
+        "{} (export \"height\" (global {height})))",
+        text.trim_end().strip_suffix(')').unwrap()
+    );
+    let metered = wat::parse_str(&text).unwrap();
+    let hand = wat::parse_str(HAND_LIMITED).unwrap();
+    let ints = |ns: &[i32]| -> Vec<Vec<Val>> { ns.iter().map(|n| vec![Val::I32(*n)]).collect() };
+    let (metered, hand) = (metered.as_slice(), hand.as_slice());
+    let cases = [
+        (metered, "rec", ints(&[0, 1, 3, 10, 30])),
+        (metered, "ind", ints(&[0, 1, 3, 10, 30])),
+        (metered, "mixed", ints(&[2, 9, 30])),
+        (hand, "f", ints(&[6, 7, 100])),
+        (hand, "g", vec![vec![]]),
+    ];
+    let (mut limit_traps, mut trap_path_out_of_gas) = (0, 0);
+    for (bytes, func, arg_lists) in cases {
+        let layout = metering::recognize(bytes).unwrap();
+        assert!(layout.stack_height.is_some(), "{func}");
+        let literal = Module::new(&engine, bytes).unwrap();
+        let fused = Module::new_with_gas(&engine, bytes, &layout.fusion()).unwrap();
+        assert!(fused.disassemble().contains("StackEnter"), "{func}");
+        for args in arg_lists {
+            let ample = run_fresh(&engine, &literal, func, &args, 1 << 40);
+            let used = (1 << 40) - ample.0 .1;
+            let limited = ample.0 .0 == Err("unreachable".to_string());
+            limit_traps += limited as usize;
+            for gas in (0..=used + 2).chain([1 << 40]) {
+                let want = run_fresh(&engine, &literal, func, &args, gas);
+                let got = run_fresh(&engine, &fused, func, &args, gas);
+                assert_eq!(got, want, "{func}{args:?} with {gas} gas");
+                // Out of gas in the trap block: the charge of the block did not fit.
+                if limited && gas < used && used - gas <= 2 {
+                    assert_eq!(want.0 .0, Err("out of gas".to_string()), "{func}{args:?}");
+                    trap_path_out_of_gas += 1;
+                }
+            }
+        }
+    }
+    // rec(30), ind(30), mixed(30) hit the limit of 40 slots, so do f(6) and g.
+    assert!(
+        limit_traps >= 5 && trap_path_out_of_gas >= 6,
+        "{limit_traps} {trap_path_out_of_gas}"
+    );
+}

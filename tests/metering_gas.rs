@@ -214,3 +214,41 @@ fn out_of_gas_stops_at_the_region_start() {
         assert_eq!((result, used), (Err(TrapCode::OutOfGas), 895));
     }
 }
+
+#[test]
+fn the_stack_limiter_runs_as_fused_ops() {
+    // Every limiter sequence of the call-heavy kernel becomes one op before and one after the
+    // call: the height global is never read or written by ordinary global ops.
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/kernels/calls.wasm");
+    let metered =
+        metering::instrument(&std::fs::read(path).unwrap(), &MeterConfig::default()).unwrap();
+    let height = metered.layout.stack_height.expect("the limiter's global");
+    // The executor's path (`ewasm::Vm`) finds the same layout in the bytes.
+    assert_eq!(metering::recognize(&metered.bytes).unwrap(), metered.layout);
+    let engine = Engine::default();
+    let fused = Module::new_with_gas(&engine, &metered.bytes, &metered.layout.fusion()).unwrap();
+    let code = fused.disassemble();
+    let count = |what: &str| code.matches(what).count();
+    let (enters, leaves) = (count("StackEnter("), count("StackLeave("));
+    // A limited call reads the height three times (twice before, once after).
+    let text = wasmprinter::print_bytes(&metered.bytes).unwrap();
+    let sites = text.matches(&format!("global.get {height}\n")).count();
+    assert!(sites >= 4 * 3, "{text}");
+    assert_eq!((enters * 3, leaves * 3), (sites, sites), "{code}");
+    let height_access = code.lines().any(|line| {
+        (line.contains("GlobalGet(") || line.contains("GlobalSet("))
+            && line.trim_end().ends_with(&format!(", {height})"))
+    });
+    assert!(!height_access, "{code}");
+    // Each check is followed by its trap block: the `if` region's charge, then `unreachable`.
+    let lines: Vec<&str> = code.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.contains("StackEnter(") {
+            assert!(lines[i + 1].ends_with("ConsumeGas(2)"), "{}", lines[i + 1]);
+            assert!(lines[i + 2].ends_with("Unreachable"), "{}", lines[i + 2]);
+        }
+    }
+    // Without the fusion table the literal sequences remain.
+    let literal = Module::new(&engine, &metered.bytes).unwrap().disassemble();
+    assert!(!literal.contains("StackEnter(") && !literal.contains("StackLeave("));
+}

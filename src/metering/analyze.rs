@@ -140,6 +140,7 @@ impl ModuleInfo {
                         });
                     }
                     self.mark_ref_funcs(&global.init_expr)?;
+                    self.layout.stack_height = is_height_global(&global).then_some(self.globals);
                     self.globals += 1;
                 }
             }
@@ -298,4 +299,14 @@ impl ModuleInfo {
         }
         Ok(needed)
     }
+}
+
+/// Whether `global` has the shape of the limiter's height global: mutable `i32`, `i32.const 0`.
+fn is_height_global(global: &wasmparser::Global<'_>) -> bool {
+    let mut init = global.init_expr.get_operators_reader();
+    global.ty.mutable
+        && global.ty.content_type == ValType::I32
+        && matches!(init.read(), Ok(Operator::I32Const { value: 0 }))
+        && matches!(init.read(), Ok(Operator::End))
+        && init.eof()
 }

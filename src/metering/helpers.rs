@@ -123,6 +123,10 @@ pub struct Layout {
     pub use_gas: Option<u32>,
     /// The helper functions, by increasing index.
     pub helpers: Vec<Helper>,
+    /// The stack-height limiter's global: the module's last global if it is defined as a
+    /// mutable `i32` initialised by `i32.const 0` (the shape the limiter appends; the fused
+    /// limiter code is exact for any `i32` global, so a look-alike only loses speed).
+    pub stack_height: Option<u32>,
 }
 
 impl Layout {
@@ -132,7 +136,8 @@ impl Layout {
     }
 
     /// The interpreter's fusion table for this layout, for [`crate::wasm::Module::new_with_gas`]:
-    /// `useGas` becomes the store's gas counter and each helper a native charge.
+    /// `useGas` becomes the store's gas counter, each helper a native charge, and the limiter's
+    /// code around calls native height updates.
     pub fn fusion(&self) -> GasFusion {
         let helpers = self.helpers.iter().map(|h| GasHelper {
             func: h.func,
@@ -147,6 +152,7 @@ impl Layout {
         GasFusion {
             charge_import: self.use_gas,
             helpers: helpers.collect(),
+            stack_height: self.stack_height,
         }
     }
 }

@@ -73,6 +73,8 @@ pub(crate) fn inject_gas(
         layout: Layout {
             use_gas: Some(injector.use_gas),
             helpers: injector.helpers,
+            // The gas pass adds no global.
+            stack_height: info.layout.stack_height,
         },
         regions: injector.regions,
     })

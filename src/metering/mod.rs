@@ -66,7 +66,7 @@
 //!
 //! # Contract with the interpreter (fused metering)
 //! [`recognize`] finds, in any module, the [`Layout`]: the function index of an `ethereum.useGas`
-//! import of type `(param i64)` and the [`Helper`] functions. It recognises a helper by its type
+//! import of type `(param i64)`, the [`Helper`] functions and the limiter's height global. It recognises a helper by its type
 //! `(param i32) (result i32)` and its exact body bytes (those of [`inject`]'s output for the same
 //! per-unit cost), so a module from any source can be fused soundly: a function that merely looks
 //! similar is not a helper and runs literally. [`instrument`] returns the same layout directly.
@@ -81,6 +81,10 @@
 //!   for `MemoryGrow`, `memory.grow 0` on `n` (its result is the call's result); for the others,
 //!   `n` stays on the stack unchanged. The charge comes first, even if the grow then fails or the
 //!   bulk operation that follows traps.
+//! - The limiter's sequences on the height global ([`Layout::stack_height`]: the last global,
+//!   when defined as a mutable `i32` initialised to 0, as the limiter appends it) as single
+//!   height updates: the check before a call (whose trap block holds the `if` region's charge
+//!   and `unreachable`) and the decrement after it; see [`crate::wasm::GasFusion::stack_height`].
 //! - Anything else that reaches `useGas` (a helper run literally, e.g. through `call_indirect` in
 //!   a foreign module) charges its argument as the host function would.
 //!

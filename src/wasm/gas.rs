@@ -8,6 +8,8 @@
 //! call. Out of gas traps with [`super::TrapCode::OutOfGas`] and leaves the counter unchanged,
 //! exactly as the imported function must behave (it is still called, literally, in any other
 //! context, e.g. with a non-constant argument).
+//!
+//! The stack-height limiter's code around calls is fused too (see [`GasFusion::stack_height`]).
 
 /// How a helper function's charge depends on its `i32` operand `n` (read as unsigned).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,14 @@ pub struct GasFusion {
     pub charge_import: Option<u32>,
     /// Helper functions to execute as native charges when called directly.
     pub helpers: Vec<GasHelper>,
+    /// The stack-height limiter's `i32` height global, whose exact update sequences around calls
+    /// run as single ops (the translator's `fuse_limiter` documents the shapes): a prologue
+    /// `global.get g; i32.const c; i32.add; global.set g; global.get g; i32.const L; i32.gt_u;
+    /// if; [i64.const N; call $charge]; unreachable; end` becomes "add `c` to `g` and, if `g`
+    /// then exceeds `L` (unsigned), charge `N` and trap `unreachable`", an epilogue
+    /// `global.get g; i32.const c; i32.sub; global.set g` becomes "subtract `c` from `g`". Both
+    /// are exact for any `i32` global, so naming another global only costs speed.
+    pub stack_height: Option<u32>,
 }
 
 impl GasFusion {

@@ -102,6 +102,18 @@ pub struct Base {
     pub other: u32,
 }
 
+/// The stack-height limiter's check before a call (fused metering, see
+/// [`super::gas::GasFusion::stack_height`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StackCheck {
+    /// The height global (module index).
+    pub global: u32,
+    /// Added to the height (wrapping, as `i32.add`).
+    pub cost: u32,
+    /// The largest height that does not trap (unsigned).
+    pub limit: u32,
+}
+
 macro_rules! define_ops {
     (
         r3: [$($r3:ident),* $(,)?],
@@ -246,6 +258,12 @@ define_ops! {
         ChargePerUnit(u32, u64),
         /// Charges `⌈n / 32⌉ · k` gas for the i32 `n` in the slot (slot, k).
         ChargePerWord32(u32, u64),
+        /// Stack-limiter prologue: adds `cost` to the i32 global; if the new height is at most
+        /// `limit`, skips the next two ops, else runs them: they are the trap path, always
+        /// `ConsumeGas(n)` (the charge of the literal trap block, 0 if none) then `Unreachable`.
+        StackEnter(StackCheck),
+        /// Stack-limiter epilogue: subtracts the cost from the i32 global (global, cost).
+        StackLeave(u32, u32),
     }
 }
 

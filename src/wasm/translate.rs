@@ -20,7 +20,7 @@ use wasmparser::{
 
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
-use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, R2, R3, RETURN_TARGET};
+use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, R2, R3, RETURN_TARGET};
 use super::module::ModuleInner;
 
 /// Up to this many declared locals are zeroed on entry by copying zeros from the pool together
@@ -209,8 +209,15 @@ impl<'a> FuncTranslator<'a> {
             reachable_at_entry: true,
         });
         let ops = std::mem::take(&mut self.ops);
-        for op in &ops {
-            self.visit(module, op, gas);
+        let mut i = 0;
+        while i < ops.len() {
+            match self.fuse_limiter(&ops[i..], gas) {
+                Some(n) => i += n,
+                None => {
+                    self.visit(module, &ops[i], gas);
+                    i += 1;
+                }
+            }
         }
         self.ops = ops;
         self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
@@ -548,6 +555,75 @@ impl<'a> FuncTranslator<'a> {
             self.unary(Op::MemoryGrow);
         }
         true
+    }
+
+    /// Translates the stack-height limiter's code at the start of `ops` as native ops (see
+    /// [`GasFusion::stack_height`]); returns the number of operators consumed, or `None` (nothing
+    /// emitted) if `ops` does not start with one of these exact shapes, `g` being the height
+    /// global and the constants any values:
+    ///
+    /// - prologue: `global.get g; i32.const c; i32.add; global.set g; global.get g;
+    ///   i32.const L; i32.gt_u; if (empty type); T; unreachable; end` where the trap block's
+    ///   charge `T` is `i64.const N; call $charge` with `$charge` the fused charge import and
+    ///   `0 ≤ N ≤ i64::MAX` (the gas injector's region charge of the `if` body), or nothing.
+    ///   Emits `StackEnter {g, c, L}; ConsumeGas(N or 0); Unreachable`.
+    /// - epilogue: `global.get g; i32.const c; i32.sub; global.set g`. Emits `StackLeave(g, c)`.
+    ///
+    /// The gas injector opens regions only after `block`/`loop`/`if`/`else` and at the function
+    /// start, so the charges of the enclosing region come before a prologue (the limiter's
+    /// instructions are charged with the call in that region) and the only charge inside one
+    /// is `T`, at the start of the `if` body; nothing is charged in an epilogue. The net
+    /// effect on the operand stack is nil and no local is written, so the model stack needs no
+    /// change; only reachable code is fused (unreachable code emits nothing anyway).
+    fn fuse_limiter(&mut self, ops: &[Operator<'_>], gas: &GasFusion) -> Option<usize> {
+        use Operator as O;
+        let g = gas.stack_height?;
+        if !self.reachable {
+            return None;
+        }
+        let [O::GlobalGet { global_index: g0 }, O::I32Const { value: cost }, ref add, O::GlobalSet { global_index: g1 }, ref rest @ ..] =
+            *ops
+        else {
+            return None;
+        };
+        if g0 != g || g1 != g {
+            return None;
+        }
+        let cost = cost as u32;
+        match add {
+            O::I32Sub => {
+                self.emit(Op::StackLeave(g, cost));
+                return Some(4);
+            }
+            O::I32Add => {}
+            _ => return None,
+        }
+        let [O::GlobalGet { global_index: g2 }, O::I32Const { value: limit }, O::I32GtU, O::If {
+            blockty: BlockType::Empty,
+        }, ref body @ ..] = *rest
+        else {
+            return None;
+        };
+        if g2 != g {
+            return None;
+        }
+        let (charge, len) = match *body {
+            [O::I64Const { value }, O::Call { function_index }, O::Unreachable, O::End, ..]
+                if value >= 0 && gas.charge_import == Some(function_index) =>
+            {
+                (value as u64, 4)
+            }
+            [O::Unreachable, O::End, ..] => (0, 2),
+            _ => return None,
+        };
+        self.emit(Op::StackEnter(StackCheck {
+            global: g,
+            cost,
+            limit: limit as u32,
+        }));
+        self.emit(Op::ConsumeGas(charge));
+        self.emit(Op::Unreachable);
+        Some(8 + len)
     }
 
     // ----- Operators -----

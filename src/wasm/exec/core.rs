@@ -298,7 +298,7 @@ handlers! {
         Jump, BrIfEqz, BrIfNez, BrIfI64Eqz, BrIfI64Nez,
         BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
         BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
-        BrTable, Return, Return1, CallInternal,
+        BrTable, Return, Return1, CallInternal, StackEnter,
     ];
     Copy(r) => set!(sp, r.dst, get!(sp, r.src));
     Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
@@ -308,6 +308,7 @@ handlers! {
     ConsumeGas(amount) => charge!(cx, amount);
     ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
     ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
+    StackLeave(g, cost) => cx.globals.set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
     I32Load(m) => load!(sp, mem, m, 4, |b| u32::from_le_bytes(b));
     I64Load(m) => load!(sp, mem, m, 8, |b| u64::from_le_bytes(b));
     I32Load8S(m) => load!(sp, mem, m, 1, |b| b[0] as i8 as i32);
@@ -603,6 +604,22 @@ unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx)
         Ok(entry) => dispatch!(entry, new_sp, mem, cx),
         Err(code) => Exit::Trap(code),
     }
+}
+
+#[allow(non_snake_case)]
+unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    let Op::StackEnter(check) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
+    cx.globals.set(check.global, height as u64);
+    // Within the limit: skip the trap path (the next two instructions).
+    let next = if height <= check.limit {
+        ip.add(3)
+    } else {
+        ip.add(1)
+    };
+    dispatch!(next, sp, mem, cx)
 }
 
 /// Threads translated code: pairs every instruction with its handler and makes branch targets
