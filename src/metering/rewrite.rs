@@ -439,7 +439,7 @@ impl Reencode for Rewriter<'_> {
     type Error = MeteringError;
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error<MeteringError>> {
-        Ok(self.shift(func).map_err(Error::UserError)?)
+        self.shift(func).map_err(Error::UserError)
     }
 
     fn instruction<'a>(
@@ -475,7 +475,7 @@ impl Reencode for Rewriter<'_> {
             ElementItems::Functions(funcs) => {
                 let funcs = funcs
                     .into_iter()
-                    .map(|f| Ok(self.redirect(f?).map_err(Error::UserError)?))
+                    .map(|f| self.redirect(f?).map_err(Error::UserError))
                     .collect::<Result<Vec<_>, Error<MeteringError>>>()?;
                 Ok(Elements::Functions(funcs.into()))
             }
@@ -484,7 +484,7 @@ impl Reencode for Rewriter<'_> {
     }
 
     fn start_section(&mut self, start: u32) -> Result<u32, Error<MeteringError>> {
-        Ok(self.redirect(start).map_err(Error::UserError)?)
+        self.redirect(start).map_err(Error::UserError)
     }
 
     fn parse_type_section(
