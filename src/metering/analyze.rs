@@ -36,6 +36,111 @@ pub(crate) struct ModuleInfo {
     pub(crate) dynamic: Vec<HelperKind>,
     /// The gas import and the helpers found by their exact bodies.
     pub(crate) layout: Layout,
+    /// Where metering must edit the bodies (recorded only when analysing with cost rules).
+    pub(crate) plan: Plan,
+}
+
+/// The edits that metering makes to the function bodies, found during the validating walk so
+/// that the rewriting pass ([`super::rewrite`]) copies everything else byte for byte.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// The edits of all bodies, in body order and, within a body, by position.
+    pub(crate) edits: Vec<Edit>,
+    /// For every defined function, the index of its first edit in `edits`.
+    pub(crate) body_edits: Vec<usize>,
+    /// The static cost of every region (charged by an [`EditKind::Charge`]), without the cost of
+    /// the stack limiter's code around calls, which the rewriting pass adds.
+    pub(crate) regions: Vec<u64>,
+    /// Regions still open in the body being analysed (indices into `regions`).
+    open: Vec<usize>,
+    /// Whether the walk met something the plan cannot express (never for a valid module).
+    pub(crate) failed: bool,
+}
+
+/// One edit of a body: replace the module bytes `start..end` by what `kind` says.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Edit {
+    /// Module offset of the first byte replaced (or where to insert, if `end == start`).
+    pub(crate) start: usize,
+    /// Module offset just past the replaced bytes.
+    pub(crate) end: usize,
+    /// What goes there.
+    pub(crate) kind: EditKind,
+}
+
+/// What an [`Edit`] does.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EditKind {
+    /// Insert the charge of region `regions[_]`.
+    Charge(usize),
+    /// `call callee` (the operator at `start..end`), in region `region`: re-indexed, and wrapped
+    /// by the stack limiter if the callee has a stack cost.
+    Call { callee: u32, region: usize },
+    /// `ref.func`: re-indexed and redirected to a thunk.
+    RefFunc(u32),
+    /// An instruction with a dynamic cost: preceded by (or, for `memory.grow`, replaced by) a
+    /// call of its helper if the rules price it.
+    Dynamic(HelperKind),
+}
+
+impl Plan {
+    /// Opens a region whose charge goes at module offset `at`.
+    fn open_region(&mut self, at: usize) {
+        let region = self.regions.len();
+        self.regions.push(1);
+        self.open.push(region);
+        self.edits.push(Edit {
+            start: at,
+            end: at,
+            kind: EditKind::Charge(region),
+        });
+    }
+
+    /// Starts the plan of the next body, whose first operator is at `at`.
+    fn start_body(&mut self, at: usize) {
+        self.body_edits.push(self.edits.len());
+        self.open.clear();
+        self.open_region(at);
+    }
+
+    /// Records operator `op` at `start..end` whose static cost is `cost` (`None` for `else`/`end`).
+    fn op(&mut self, op: &Operator<'_>, start: usize, end: usize, cost: Option<u32>) {
+        match op {
+            Operator::End => {
+                self.open.pop();
+                return;
+            }
+            Operator::Else => {
+                self.open.pop();
+                self.open_region(end);
+                return;
+            }
+            _ => {}
+        }
+        let (Some(&region), Some(cost)) = (self.open.last(), cost) else {
+            self.failed = true;
+            return;
+        };
+        if let Some(total) = self.regions.get_mut(region) {
+            *total += u64::from(cost);
+        }
+        let kind = match *op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.open_region(end);
+                return;
+            }
+            Operator::Call { function_index } => EditKind::Call {
+                callee: function_index,
+                region,
+            },
+            Operator::RefFunc { function_index } => EditKind::RefFunc(function_index),
+            ref op => match HelperKind::for_op(op) {
+                Some(kind) => EditKind::Dynamic(kind),
+                None => return,
+            },
+        };
+        self.edits.push(Edit { start, end, kind });
+    }
 }
 
 impl ModuleInfo {
@@ -199,6 +304,9 @@ impl ModuleInfo {
         }
         let mut max_height = 0;
         let mut ops = body.get_operators_reader()?;
+        if rules.is_some() {
+            self.plan.start_body(ops.original_position() as usize);
+        }
         while !ops.eof() {
             let (op, offset) = ops.read_with_offset()?;
             fv.op(offset, &op)?;
@@ -210,14 +318,20 @@ impl ModuleInfo {
                 });
             }
             if let Some(rules) = rules {
-                if !matches!(op, Operator::Else | Operator::End)
-                    && rules.instruction_cost(&op).is_none()
-                {
-                    return Err(MeteringError::ForbiddenInstruction {
-                        instruction: instruction_name(&op),
-                        offset,
-                    });
-                }
+                let cost = if matches!(op, Operator::Else | Operator::End) {
+                    None
+                } else {
+                    let cost = rules.instruction_cost(&op);
+                    if cost.is_none() {
+                        return Err(MeteringError::ForbiddenInstruction {
+                            instruction: instruction_name(&op),
+                            offset,
+                        });
+                    }
+                    cost
+                };
+                self.plan
+                    .op(&op, offset as usize, ops.original_position() as usize, cost);
             }
             match op {
                 Operator::RefFunc { function_index } => self.mark_escaping(function_index),

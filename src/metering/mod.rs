@@ -96,6 +96,7 @@ mod blocks;
 mod error;
 mod helpers;
 mod inject;
+mod rewrite;
 pub mod rules;
 mod sections;
 mod stack_limit;
@@ -216,6 +217,30 @@ pub fn instrument(module_bytes: &[u8], config: &Config) -> Result<Instrumented, 
             },
         });
     }
+    if let Ok(out) = rewrite::instrument(module_bytes, &info, rules, config.stack_limit) {
+        return Ok(Instrumented {
+            bytes: out.bytes,
+            layout: out.layout,
+            stats: Stats {
+                functions,
+                regions: out.regions,
+                thunks: out.thunks,
+            },
+        });
+    }
+    // The reference passes: slower, and they give the documented errors.
+    reference(module_bytes, info, config)
+}
+
+/// The limiter and the gas pass one after the other, each re-encoding the whole module: what
+/// the fast path of [`instrument`] must equal.
+fn reference(
+    module_bytes: &[u8],
+    info: ModuleInfo,
+    config: &Config,
+) -> Result<Instrumented, MeteringError> {
+    let rules = &*config.rules;
+    let functions = info.stack_costs.len() as u32;
     let limited = match config.stack_limit {
         Some(limit) => stack_limit::limit_stack(module_bytes, &info, limit)?,
         None => None,

