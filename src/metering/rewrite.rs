@@ -107,6 +107,9 @@ pub(crate) fn instrument(
         _ => None,
     };
     let thunks = limiter.as_ref().map_or(0, |l| l.thunks.len() as u32);
+    let stack_height = limiter
+        .as_ref()
+        .map_or(info.layout.stack_height, |l| Some(l.global));
     let needed = info.needed_helpers(rules)?;
     let first_helper = info
         .func_count()
@@ -141,6 +144,7 @@ pub(crate) fn instrument(
         layout: Layout {
             use_gas: Some(rewriter.use_gas),
             helpers: rewriter.helpers,
+            stack_height,
         },
         regions: rewriter.charges,
         thunks,
