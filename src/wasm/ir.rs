@@ -22,7 +22,8 @@
 //!   frame base; there is no host recursion per Wasm call (an explicit frame stack).
 //!
 //! Compared with a stack machine this removes most dispatches (`local.get`, constants,
-//! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes.
+//! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes;
+//! the executor runs them as threaded code, each paired with its handler (see `exec::core`).
 
 /// Three-slot operands: `dst = a ⊕ b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
