@@ -233,7 +233,7 @@ impl Module {
             }
             m.read_section(engine, payload)?;
         }
-        m.threaded = thread(&m.code);
+        m.threaded = thread(&m.code, &m.funcs);
         Ok(Module { inner: Arc::new(m) })
     }
 

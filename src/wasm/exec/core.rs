@@ -595,12 +595,37 @@ unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> E
 
 #[allow(non_snake_case)]
 unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    call_internal::<false>(ip, sp, mem, cx)
+}
+
+/// `CallInternal` of a function whose body starts with `ConsumeGas` (see [`thread`]).
+#[allow(non_snake_case)]
+unsafe fn CallInternalCharged(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    call_internal::<true>(ip, sp, mem, cx)
+}
+
+/// Enters the callee of the `CallInternal` at `ip`; with `CHARGED`, also runs its first
+/// instruction, a `ConsumeGas`, in the same dispatch (the same checks in the same order).
+#[inline(always)]
+unsafe fn call_internal<const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+) -> Exit {
     let Op::CallInternal(func, base) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
     let f = &*cx.funcs.add(func as usize);
     let new_sp = sp.wrapping_add(base as usize);
     match cx.enter(f, cx.code, cx.consts, ip.add(1), sp, new_sp) {
+        Ok(entry) if CHARGED => {
+            let Op::ConsumeGas(amount) = (*entry).op else {
+                std::hint::unreachable_unchecked()
+            };
+            charge!(cx, amount);
+            dispatch!(entry.add(1), new_sp, mem, cx)
+        }
         Ok(entry) => dispatch!(entry, new_sp, mem, cx),
         Err(code) => Exit::Trap(code),
     }
@@ -608,23 +633,48 @@ unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx)
 
 #[allow(non_snake_case)]
 unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+    stack_enter::<false, false>(ip, sp, mem, cx)
+}
+
+/// `StackEnter` whose guarded instruction (after the trap path) is a `CallInternal`: runs the
+/// call in the same dispatch, charging the callee's entry gas if `CHARGED` (see [`thread`]).
+unsafe fn stack_enter_call<const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+) -> Exit {
+    stack_enter::<true, CHARGED>(ip, sp, mem, cx)
+}
+
+/// Raises the height global; within the limit, skips the trap path (the next two
+/// instructions), and with `CALL` also runs the `CallInternal` that follows it.
+#[inline(always)]
+unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+) -> Exit {
     let Op::StackEnter(check) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
     let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
     cx.globals.set(check.global, height as u64);
-    // Within the limit: skip the trap path (the next two instructions).
-    let next = if height <= check.limit {
-        ip.add(3)
-    } else {
-        ip.add(1)
-    };
-    dispatch!(next, sp, mem, cx)
+    if height > check.limit {
+        dispatch!(ip.add(1), sp, mem, cx)
+    }
+    if CALL {
+        return call_internal::<CHARGED>(ip.add(3), sp, mem, cx);
+    }
+    dispatch!(ip.add(3), sp, mem, cx)
 }
 
 /// Threads translated code: pairs every instruction with its handler and makes branch targets
-/// relative to the branch (so that a taken branch is one pointer addition).
-pub(crate) fn thread(code: &[Op]) -> Vec<Inst> {
+/// relative to the branch (so that a taken branch is one pointer addition). A call of a defined
+/// function whose body starts with a gas charge (every metered function) gets the handler that
+/// also charges it.
+pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
     code.iter()
         .enumerate()
         .map(|(at, op)| {
@@ -634,10 +684,20 @@ pub(crate) fn thread(code: &[Op]) -> Vec<Inst> {
                     *target = target.wrapping_sub(at as u32);
                 }
             }
-            Inst {
-                handler: handler_of(&op),
-                op,
-            }
+            // Whether `CallInternal(func)` enters a body that starts with a gas charge.
+            let charged = |func: u32| {
+                let entry = funcs[func as usize].entry as usize;
+                matches!(code.get(entry), Some(Op::ConsumeGas(_)))
+            };
+            let handler: Handler = match (op, code.get(at + 3)) {
+                (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
+                (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
+                    true => stack_enter_call::<true>,
+                    false => stack_enter_call::<false>,
+                },
+                _ => handler_of(&op),
+            };
+            Inst { handler, op }
         })
         .collect()
 }
