@@ -196,6 +196,53 @@ fn millions_of_instructions_keep_the_host_stack_flat() {
     assert_eq!(out, vec![Val::I64(g as i64)]);
 }
 
+/// A module of `n` functions, each with a loop (branch targets) and a call of the previous one:
+/// `f(i)(x) = f(i-1)(x) + i·x`, so `f(n-1)(x) = x·n(n-1)/2`; `bad` lists bodies made invalid.
+fn many_functions(n: usize, bad: &[usize]) -> String {
+    let mut wat = String::from("(module");
+    for i in 0..n {
+        let body = if bad.contains(&i) {
+            "(i64.const 0)".to_string()
+        } else if i == 0 {
+            "(i32.const 0)".to_string()
+        } else {
+            format!(
+                "(local $k i32) (local $acc i32)
+                 (loop $l (local.set $acc (i32.add (local.get $acc) (local.get 0)))
+                     (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                     (br_if $l (i32.lt_u (local.get $k) (i32.const {i}))))
+                 (i32.add (call {prev} (local.get 0)) (local.get $acc))",
+                prev = i - 1
+            )
+        };
+        wat += &format!("(func (export \"f{i}\") (param i32) (result i32) {body})");
+    }
+    wat + ")"
+}
+
+#[test]
+fn large_modules_translate_in_parallel_with_the_same_result_and_first_error() {
+    // Above the parallel threshold (64 bodies): code and constants are placed in index order.
+    let engine = Engine::default();
+    let module = compile(&engine, &many_functions(200, &[]));
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    let out = call(&mut store, instance, "f199", &[Val::I32(3)]).unwrap();
+    assert_eq!(out, vec![Val::I32(3 * 199 * 200 / 2)]);
+    // Two invalid bodies: the error is always the first one's (function 120's body offset).
+    let bytes = wat::parse_str(many_functions(200, &[120, 150])).unwrap();
+    let first = Module::new(
+        &engine,
+        &wat::parse_str(many_functions(200, &[120])).unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    for _ in 0..20 {
+        let err = Module::new(&engine, &bytes).unwrap_err().to_string();
+        assert_eq!(err, first);
+    }
+}
+
 #[test]
 fn call_depth_limit_is_a_trap() {
     let engine = Engine::new(Config::default().max_call_depth(100));

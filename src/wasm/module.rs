@@ -3,16 +3,18 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TableInit,
-    TypeRef, ValidPayload, Validator, WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FuncValidatorAllocations,
+    FunctionBody, Operator, Parser, Payload, TableInit, TypeRef, ValidPayload, Validator,
+    ValidatorResources, WasmFeatures,
 };
 
 use super::config::Engine;
 use super::error::CompileError;
 use super::exec::{thread, Inst};
 use super::gas::GasFusion;
-use super::ir::Op;
+use super::ir::{Op, RETURN_TARGET};
 use super::translate::{FuncTranslator, TranslatedFunc};
 use super::types::{ExternType, GlobalType, Limits, MemoryType, TableType, ValType};
 
@@ -165,6 +167,45 @@ fn global_type(t: &wasmparser::GlobalType) -> GlobalType {
     }
 }
 
+/// A function body waiting for validation and translation.
+type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
+
+/// A translated body: its frame layout, code and frame initialiser, positioned at 0.
+type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>);
+
+/// Bodies from which translation runs on all cores (below, the thread hand-off costs more).
+const PARALLEL_BODIES: usize = 64;
+
+/// Validates and translates `bodies` (the defined functions in order) against `m`, in
+/// parallel for large modules; the results are in the same order.
+fn translate_bodies<'a>(
+    m: &ModuleInner,
+    bodies: Vec<Body<'a>>,
+    gas: &GasFusion,
+) -> Vec<Result<Translated, CompileError>> {
+    let first = m.num_imported_funcs as usize;
+    let one = |(translator, allocs): &mut (FuncTranslator<'a>, FuncValidatorAllocations),
+               (i, (to_validate, body)): (usize, Body<'a>)| {
+        let validator = to_validate.into_validator(std::mem::take(allocs));
+        let (f, reuse) = translator.translate(m, m.func_types[first + i], validator, &body, gas)?;
+        *allocs = reuse;
+        Ok((f, translator.code().to_vec(), translator.init().collect()))
+    };
+    if bodies.len() < PARALLEL_BODIES {
+        let mut state = Default::default();
+        return bodies
+            .into_iter()
+            .enumerate()
+            .map(|b| one(&mut state, b))
+            .collect();
+    }
+    bodies
+        .into_par_iter()
+        .enumerate()
+        .map_init(Default::default, one)
+        .collect()
+}
+
 impl Module {
     /// Decodes, validates and translates a binary module.
     ///
@@ -207,8 +248,7 @@ impl Module {
             threaded: Vec::new(),
             consts: Vec::new(),
         };
-        let mut allocs = Default::default();
-        let mut translator = FuncTranslator::default();
+        let mut bodies = Vec::new();
         let mut parser = Parser::new(0);
         parser.set_features(features());
         for payload in parser.parse_all(bytes) {
@@ -221,17 +261,25 @@ impl Module {
                 m.code.reserve(size as usize / 4);
             }
             if let ValidPayload::Func(to_validate, body) = valid {
-                let func_validator = to_validate.into_validator(allocs);
-                let index = m.num_imported_funcs as usize + m.funcs.len();
-                let (translated, reuse) =
-                    translator.translate(&m, m.func_types[index], func_validator, &body, gas)?;
-                allocs = reuse;
-                m.funcs.push(translated);
-                m.code.extend_from_slice(translator.code());
-                m.consts.extend(translator.init());
+                bodies.push((to_validate, body));
                 continue;
             }
             m.read_section(engine, payload)?;
+        }
+        // The first invalid body in index order is the error, whatever the threads' timing.
+        for translated in translate_bodies(&m, bodies, gas) {
+            let (mut f, code, init) = translated?;
+            let offset = m.code.len() as u32;
+            f.entry = offset;
+            f.init_start = m.consts.len() as u32;
+            m.funcs.push(f);
+            m.code.extend(code.into_iter().map(|mut op| {
+                if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
+                    *target += offset;
+                }
+                op
+            }));
+            m.consts.extend(init);
         }
         m.threaded = thread(&m.code, &m.funcs);
         Ok(Module { inner: Arc::new(m) })

@@ -123,8 +123,6 @@ pub(crate) struct FuncTranslator<'a> {
     consts: Vec<u64>,
     const_slots: HashMap<u64, u32, BuildHasherDefault<ConstHasher>>,
     reachable: bool,
-    /// Absolute pc of the function's first op.
-    base: u32,
     results: u32,
     /// First constant slot and first temporary slot.
     const_base: u32,
@@ -146,7 +144,7 @@ macro_rules! same_name {
 }
 
 impl<'a> FuncTranslator<'a> {
-    /// The code of the last translated function (branch targets are absolute).
+    /// The code of the last translated function (branch targets relative to its start).
     pub fn code(&self) -> &[Op] {
         &self.code
     }
@@ -219,7 +217,6 @@ impl<'a> FuncTranslator<'a> {
         self.stack.clear();
         self.reachable = true;
         self.last_result = None;
-        self.base = module.code.len() as u32;
         self.const_base = const_base;
         self.temp_base = const_base + self.consts.len() as u32;
         self.ctrl.push(Ctrl {
@@ -247,11 +244,11 @@ impl<'a> FuncTranslator<'a> {
         self.ops = ops;
         self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
         let func = TranslatedFunc {
-            entry: self.base,
+            entry: 0,
             params,
             locals,
             zeroed: locals - self.init_zeros,
-            init_start: module.consts.len() as u32,
+            init_start: 0,
             init_len: self.init_zeros + self.consts.len() as u32,
             frame_size,
         };
@@ -421,7 +418,7 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn patch(&mut self, at: u32) {
-        let target = self.base + self.pc();
+        let target = self.pc();
         self.code[at as usize].set_target(target);
         self.last_result = None;
     }
@@ -516,7 +513,7 @@ impl<'a> FuncTranslator<'a> {
             },
             params,
             results,
-            loop_start: self.base + self.pc(),
+            loop_start: self.pc(),
             fixups: Vec::new(),
             else_fixup: None,
             reachable_at_entry: reachable,
