@@ -16,8 +16,8 @@
 //! - Constants of a function live in a per-function pool copied into the frame on entry, so there
 //!   is one form per operator instead of register/immediate variants.
 //! - A comparison feeding `br_if` or `if` is fused into one compare-and-branch instruction.
-//! - Branch targets are absolute indices; values carried by a branch are moved by explicit `Copy`
-//!   instructions emitted before it (`br_table` entries carry their own move).
+//! - Branch targets are op indices within the function; values carried by a branch are moved by
+//!   explicit `Copy` instructions emitted before it (`br_table` entries carry their own move).
 //! - Calls name the callee and the slot where its arguments start, which becomes the callee's
 //!   frame base; there is no host recursion per Wasm call (an explicit frame stack).
 //!

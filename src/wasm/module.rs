@@ -131,9 +131,7 @@ pub(crate) struct ModuleInner {
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
-    /// The internal code of all defined functions.
-    pub code: Vec<Op>,
-    /// `code` as threaded code, which the executor runs.
+    /// The internal code of all defined functions, as threaded code (see `exec::thread`).
     pub threaded: Vec<Inst>,
     /// The constant pools of all defined functions.
     pub consts: Vec<u64>,
@@ -244,11 +242,11 @@ impl Module {
             start: None,
             elems: Vec::new(),
             datas: Vec::new(),
-            code: Vec::new(),
             threaded: Vec::new(),
             consts: Vec::new(),
         };
         let mut bodies = Vec::new();
+        let mut code: Vec<Op> = Vec::new();
         let mut parser = Parser::new(0);
         parser.set_features(features());
         for payload in parser.parse_all(bytes) {
@@ -258,7 +256,7 @@ impl Module {
                 // Validated: `count` is the function section's, `size` within the input. About
                 // one op per four bytes of code spares the regrowing copies.
                 m.funcs.reserve(count as usize);
-                m.code.reserve(size as usize / 4);
+                code.reserve(size as usize / 4);
             }
             if let ValidPayload::Func(to_validate, body) = valid {
                 bodies.push((to_validate, body));
@@ -268,20 +266,14 @@ impl Module {
         }
         // The first invalid body in index order is the error, whatever the threads' timing.
         for translated in translate_bodies(&m, bodies, gas) {
-            let (mut f, code, init) = translated?;
-            let offset = m.code.len() as u32;
-            f.entry = offset;
+            let (mut f, body, init) = translated?;
+            f.entry = code.len() as u32;
             f.init_start = m.consts.len() as u32;
             m.funcs.push(f);
-            m.code.extend(code.into_iter().map(|mut op| {
-                if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
-                    *target += offset;
-                }
-                op
-            }));
+            code.extend(body);
             m.consts.extend(init);
         }
-        m.threaded = thread(&m.code, &m.funcs);
+        m.threaded = thread(&code, &m.funcs);
         Ok(Module { inner: Arc::new(m) })
     }
 
@@ -316,7 +308,7 @@ impl Module {
             let end = m
                 .funcs
                 .get(i + 1)
-                .map_or(m.code.len(), |next| next.entry as usize);
+                .map_or(m.threaded.len(), |next| next.entry as usize);
             let zeros = (f.locals - f.zeroed) as usize;
             let consts = &m.consts[f.init_start as usize + zeros..][..f.init_len as usize - zeros];
             out += &format!(
@@ -327,7 +319,12 @@ impl Module {
                 f.frame_size
             );
             for pc in f.entry as usize..end {
-                out += &format!("  {pc:5}: {:?}\n", m.code[pc]);
+                // Branch targets shown as absolute indices.
+                let mut op = m.threaded[pc].op();
+                if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
+                    *target = target.wrapping_add(pc as u32);
+                }
+                out += &format!("  {pc:5}: {op:?}\n");
             }
         }
         out

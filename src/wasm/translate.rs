@@ -31,7 +31,7 @@ pub(crate) const POOLED_ZEROS: u32 = 16;
 /// Frame layout and entry point of a translated function.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct TranslatedFunc {
-    /// Absolute index of the first op in the module's code.
+    /// Index of the first op in the module's code (0 until the module places the body).
     pub entry: u32,
     /// Number of parameters.
     pub params: u32,
@@ -41,7 +41,8 @@ pub(crate) struct TranslatedFunc {
     /// are more than [`POOLED_ZEROS`], none otherwise.
     pub zeroed: u32,
     /// Start of the function's frame initialiser in the module's pool: zeros for the declared
-    /// locals (unless `zeroed`), then the constants; it is copied to slot `params + zeroed`.
+    /// locals (unless `zeroed`), then the constants; it is copied to slot `params + zeroed`
+    /// (0 until the module places it).
     pub init_start: u32,
     /// Length of the frame initialiser.
     pub init_len: u32,

@@ -1,5 +1,6 @@
 //! The executor's rarer operations, kept out of the main loop: host calls and table operations.
 
+use super::view::range;
 use crate::wasm::error::{Trap, TrapCode};
 use crate::wasm::func::Caller;
 use crate::wasm::ir::Base;
@@ -56,14 +57,9 @@ fn table_of<T>(store: &Store<T>, instance: u32, t: u32) -> usize {
     store.instances[instance as usize].tables[t as usize] as usize
 }
 
-/// Checks that `[start, start + len)` lies within `size`.
-fn range(start: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, TrapCode> {
-    let (start, len) = (start as u32 as u64, len as u32 as u64);
-    let end = start + len;
-    if end > size as u64 {
-        return Err(TrapCode::TableOutOfBounds);
-    }
-    Ok(start as usize..end as usize)
+/// [`range`] in a table.
+fn table_range(start: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, TrapCode> {
+    range(start, len, size, TrapCode::TableOutOfBounds)
 }
 
 /// `table.grow` of table `t` by `delta` elements set to `init`; the old size, if it grew.
@@ -90,7 +86,7 @@ pub(super) fn table_fill<T>(
 ) -> Result<(), TrapCode> {
     let t = table_of(store, instance, b.index);
     let table = &mut store.tables[t];
-    let r = range(d, n, table.elements.len())?;
+    let r = table_range(d, n, table.elements.len())?;
     table.elements[r].fill(v);
     Ok(())
 }
@@ -105,8 +101,8 @@ pub(super) fn table_copy<T>(
 ) -> Result<(), TrapCode> {
     let dst = table_of(store, instance, b.index);
     let src = table_of(store, instance, b.other);
-    let sr = range(src_at, n, store.tables[src].elements.len())?;
-    let dr = range(dst_at, n, store.tables[dst].elements.len())?;
+    let sr = table_range(src_at, n, store.tables[src].elements.len())?;
+    let dr = table_range(dst_at, n, store.tables[dst].elements.len())?;
     if dst == src {
         store.tables[dst].elements.copy_within(sr, dr.start);
     } else {
@@ -132,8 +128,8 @@ pub(super) fn table_init<T>(
     let inst = &store.instances[instance as usize];
     let seg = &inst.elems[b.other as usize];
     let table = &mut store.tables[inst.tables[b.index as usize] as usize];
-    let sr = range(src_at, n, seg.len())?;
-    let dr = range(dst_at, n, table.elements.len())?;
+    let sr = table_range(src_at, n, seg.len())?;
+    let dr = table_range(dst_at, n, table.elements.len())?;
     table.elements[dr].copy_from_slice(&seg[sr]);
     Ok(())
 }

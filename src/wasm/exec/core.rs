@@ -31,8 +31,8 @@ pub(crate) struct Inst {
 }
 
 impl Inst {
-    /// The instruction.
-    pub(super) fn op(&self) -> Op {
+    /// The instruction (branch targets relative to it).
+    pub(crate) fn op(&self) -> Op {
         self.op
     }
 }
@@ -671,25 +671,28 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
 }
 
 /// Threads translated code: pairs every instruction with its handler and makes branch targets
-/// relative to the branch (so that a taken branch is one pointer addition). A call of a defined
-/// function whose body starts with a gas charge (every metered function) gets the handler that
-/// also charges it.
+/// relative to the branch (so that a taken branch is one pointer addition). `code` holds the
+/// bodies of `funcs` one after the other, each with targets relative to its own start. A call of
+/// a defined function whose body starts with a gas charge (every metered function) gets the
+/// handler that also charges it.
 pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
-    code.iter()
-        .enumerate()
-        .map(|(at, op)| {
-            let mut op = *op;
-            if let Some(target) = op.target_mut() {
-                if *target != RETURN_TARGET {
-                    *target = target.wrapping_sub(at as u32);
-                }
+    // Whether `CallInternal(func)` enters a body that starts with a gas charge.
+    let charged = |func: u32| {
+        let entry = funcs[func as usize].entry as usize;
+        matches!(code.get(entry), Some(Op::ConsumeGas(_)))
+    };
+    let mut out = Vec::with_capacity(code.len());
+    for (i, f) in funcs.iter().enumerate() {
+        let end = funcs
+            .get(i + 1)
+            .map_or(code.len(), |next| next.entry as usize);
+        let body = &code[f.entry as usize..end];
+        for (at, &op) in body.iter().enumerate() {
+            let mut op = op;
+            if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
+                *target = target.wrapping_sub(at as u32);
             }
-            // Whether `CallInternal(func)` enters a body that starts with a gas charge.
-            let charged = |func: u32| {
-                let entry = funcs[func as usize].entry as usize;
-                matches!(code.get(entry), Some(Op::ConsumeGas(_)))
-            };
-            let handler: Handler = match (op, code.get(at + 3)) {
+            let handler: Handler = match (op, body.get(at + 3)) {
                 (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
                 (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
                     true => stack_enter_call::<true>,
@@ -697,7 +700,8 @@ pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
                 },
                 _ => handler_of(&op),
             };
-            Inst { handler, op }
-        })
-        .collect()
+            out.push(Inst { handler, op });
+        }
+    }
+    out
 }

@@ -114,6 +114,15 @@ fn run<T>(
     outcome
 }
 
+impl Cx {
+    /// Re-reads the views of the current instance's memory (store index `mem_idx`) and globals,
+    /// whose buffers may have moved.
+    fn refresh_views<T>(&mut self, store: &mut Store<T>, mem_idx: usize) {
+        self.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
+        self.globals = GlobalsView::of(store, self.instance);
+    }
+}
+
 /// Runs the core from `cx`, executing the instructions that leave it.
 fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
     let max_pages = store.engine.config().max_memory_pages;
@@ -144,8 +153,7 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
         cx.code = module.threaded.as_ptr();
         cx.funcs = module.funcs.as_ptr();
         cx.consts = module.consts.as_ptr();
-        cx.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
-        cx.globals = GlobalsView::of(store, cx.instance);
+        cx.refresh_views(store, mem_idx);
 
         // Calls store function `$f` with arguments from slot `$base`, returning to `$ret`.
         macro_rules! call_func {
@@ -158,9 +166,13 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                         ..
                     } => {
                         let same = callee_inst == cx.instance;
+                        let other;
                         let callee = match same {
-                            true => module.clone(),
-                            false => store.instances[callee_inst as usize].module.inner.clone(),
+                            true => &module,
+                            false => {
+                                other = store.instances[callee_inst as usize].module.inner.clone();
+                                &other
+                            }
                         };
                         let f = &callee.funcs[index as usize];
                         let (code, consts) = (callee.threaded.as_ptr(), callee.consts.as_ptr());
@@ -180,8 +192,7 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                         let outcome = call_host(store, $f, cx.instance, slots);
                         cx.gas = store.gas;
                         outcome?;
-                        cx.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
-                        cx.globals = GlobalsView::of(store, cx.instance);
+                        cx.refresh_views(store, mem_idx);
                         cx.ip = $ret;
                     }
                 }
@@ -269,7 +280,7 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                     let delta = get!(r.src) as u32;
                     let old = store.memories[mem_idx].grow(delta, max_pages);
                     set!(r.dst, old.unwrap_or(u32::MAX) as u64);
-                    cx.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
+                    cx.refresh_views(store, mem_idx);
                 }
                 Op::MemoryInit(b) => {
                     let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];

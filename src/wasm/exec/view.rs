@@ -58,8 +58,8 @@ impl MemView {
 
     /// `memory.copy` of `[dst, src, len]`.
     pub(super) fn copy(self, [dst, src, n]: [u64; 3]) -> Result<(), TrapCode> {
-        let s = range(src as u32 as u64, n as u32 as u64, self.len)?;
-        let d = range(dst as u32 as u64, n as u32 as u64, self.len)?;
+        let s = range(src, n, self.len, TrapCode::MemoryOutOfBounds)?;
+        let d = range(dst, n, self.len, TrapCode::MemoryOutOfBounds)?;
         // SAFETY: both ranges lie within the buffer; `copy` allows overlap.
         unsafe { std::ptr::copy(self.ptr.add(s.start), self.ptr.add(d.start), s.len()) };
         Ok(())
@@ -67,7 +67,7 @@ impl MemView {
 
     /// `memory.fill` of `[dst, value, len]`.
     pub(super) fn fill(self, [dst, value, n]: [u64; 3]) -> Result<(), TrapCode> {
-        let d = range(dst as u32 as u64, n as u32 as u64, self.len)?;
+        let d = range(dst, n, self.len, TrapCode::MemoryOutOfBounds)?;
         // SAFETY: the range lies within the buffer.
         unsafe { std::ptr::write_bytes(self.ptr.add(d.start), value as u8, d.len()) };
         Ok(())
@@ -75,19 +75,26 @@ impl MemView {
 
     /// `memory.init` of `[dst, src, len]` from data segment `seg`.
     pub(super) fn init(self, seg: &[u8], [dst, src, n]: [u64; 3]) -> Result<(), TrapCode> {
-        let s = range(src as u32 as u64, n as u32 as u64, seg.len())?;
-        let d = range(dst as u32 as u64, n as u32 as u64, self.len)?;
+        let s = range(src, n, seg.len(), TrapCode::MemoryOutOfBounds)?;
+        let d = range(dst, n, self.len, TrapCode::MemoryOutOfBounds)?;
         // SAFETY: the destination lies within the buffer; a data segment never aliases memory.
         unsafe { std::ptr::copy_nonoverlapping(seg[s].as_ptr(), self.ptr.add(d.start), d.len()) };
         Ok(())
     }
 }
 
-/// Checks that `[start, start + len)` lies within `size`.
-fn range(start: u64, len: u64, size: usize) -> Result<std::ops::Range<usize>, TrapCode> {
+/// Checks that `[start, start + len)`, two i32 slot values, lies within `size`, or traps with
+/// `trap`.
+pub(super) fn range(
+    start: u64,
+    len: u64,
+    size: usize,
+    trap: TrapCode,
+) -> Result<std::ops::Range<usize>, TrapCode> {
+    let (start, len) = (start as u32 as u64, len as u32 as u64);
     let end = start + len;
     if end > size as u64 {
-        return Err(TrapCode::MemoryOutOfBounds);
+        return Err(trap);
     }
     Ok(start as usize..end as usize)
 }
