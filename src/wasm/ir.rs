@@ -21,9 +21,20 @@
 //! - Calls name the callee and the slot where its arguments start, which becomes the callee's
 //!   frame base; there is no host recursion per Wasm call (an explicit frame stack).
 //!
+//! - **The accumulator.** A value that one instruction produces and the very next one consumes
+//!   (the common case of a stack machine's top of stack) is named [`ACC`] in both, instead of a
+//!   temporary slot: it then stays in a machine register between the two handlers. The two are
+//!   always adjacent and the second is never a branch target, so the accumulator is never live
+//!   across a label, a call or a trip out of the core. Only the straight-line forms listed by
+//!   [`Op::acc_flags`] (and the compare-and-branches fused from them) use it.
+//!
 //! Compared with a stack machine this removes most dispatches (`local.get`, constants,
 //! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes;
 //! the executor runs them as threaded code, each paired with its handler (see `exec::core`).
+
+/// The accumulator's pseudo-slot (see the module docs); never a real slot, since a frame has
+/// fewer than `u32::MAX` slots.
+pub const ACC: u32 = u32::MAX;
 
 /// Three-slot operands: `dst = a ⊕ b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,6 +156,36 @@ macro_rules! define_ops {
                     Op::Copy(r) => Some(&mut r.dst),
                     Op::GlobalGet(dst, _) => Some(dst),
                     _ => None,
+                }
+            }
+
+            /// For an op that may produce its result in the accumulator (core arithmetic and
+            /// loads): its result slot.
+            #[allow(unreachable_patterns)] // `MemoryGrow` is an `r2` op that never does
+            pub(crate) fn acc_result_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    Op::MemoryGrow(_) => None,
+                    $(Op::$r3(r) => Some(&mut r.dst),)*
+                    $(Op::$r2(r) => Some(&mut r.dst),)*
+                    $(Op::$load(m) => Some(&mut m.val),)*
+                    _ => None,
+                }
+            }
+
+            /// Which operands of the op are [`ACC`], as the handler's `(D, A, B)` flags:
+            /// `D` the result (of arithmetic and loads), `A` the first operand (`a`, `src`, a
+            /// memory address, a branch condition), `B` the second (`b`, a stored value).
+            pub(crate) fn acc_flags(&self) -> (bool, bool, bool) {
+                match *self {
+                    $(Op::$r3(r) => (r.dst == ACC, r.a == ACC, r.b == ACC),)*
+                    $(Op::$r2(r) => (r.dst == ACC, r.src == ACC, false),)*
+                    $(Op::$load(m) => (m.val == ACC, m.addr == ACC, false),)*
+                    $(Op::$store(m) => (false, m.addr == ACC, m.val == ACC),)*
+                    $(Op::$br(b) => (false, b.a == ACC, b.b == ACC),)*
+                    Op::BrIfEqz(t) | Op::BrIfNez(t) | Op::BrIfI64Eqz(t) | Op::BrIfI64Nez(t) => {
+                        (false, t.cond == ACC, false)
+                    }
+                    _ => (false, false, false),
                 }
             }
         }

@@ -21,7 +21,7 @@ use wasmparser::{
 
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
-use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, R2, R3, RETURN_TARGET};
+use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, ACC, R2, R3, RETURN_TARGET};
 use super::module::ModuleInner;
 
 /// Up to this many declared locals are zeroed on entry by copying zeros from the pool together
@@ -128,8 +128,9 @@ pub(crate) struct FuncTranslator<'a> {
     /// First constant slot and first temporary slot.
     const_base: u32,
     temp_base: u32,
-    /// Index of the last emitted op if it wrote the top temporary and nothing followed it.
-    last_result: Option<usize>,
+    /// The last emitted op if it wrote the top temporary and nothing followed it: its index
+    /// and the stack height just after it.
+    last_result: Option<(usize, usize)>,
     /// Zeros for the declared locals at the start of the last function's frame initialiser.
     init_zeros: u32,
 }
@@ -293,7 +294,7 @@ impl<'a> FuncTranslator<'a> {
     /// Emits an op whose result is the top temporary.
     fn emit_result(&mut self, op: Op) {
         self.code.push(op);
-        self.last_result = Some(self.code.len() - 1);
+        self.last_result = Some((self.code.len() - 1, self.stack.len()));
     }
 
     /// Copies the value at height `h` into its temporary.
@@ -334,30 +335,53 @@ impl<'a> FuncTranslator<'a> {
         self.temp_base + base
     }
 
-    /// The top temporary if the last op produced it: the op's index.
+    /// The top temporary if the last op produced it: the op's index. (A `drop` may have
+    /// uncovered an older temporary since, hence the height check.)
     fn fresh_top(&self) -> Option<usize> {
-        let idx = self.last_result?;
+        let (idx, height) = self.last_result?;
         let top = self.stack.len().checked_sub(1)?;
-        (self.stack[top] == Opd::Temp).then_some(idx)
+        (self.stack.len() == height && self.stack[top] == Opd::Temp).then_some(idx)
+    }
+
+    /// Pops the top operand for an op that can read the accumulator: if the op just emitted
+    /// produced it and can write the accumulator, that op now does, and the operand is [`ACC`]
+    /// (the two ops are adjacent, and nothing can branch in between).
+    fn pop_acc(&mut self) -> u32 {
+        if let Some(idx) = self.fresh_top() {
+            if let Some(dst) = self.code[idx].acc_result_mut() {
+                *dst = ACC;
+                self.last_result = None;
+                self.stack.pop();
+                return ACC;
+            }
+        }
+        self.pop_slot()
     }
 
     // ----- Emission helpers -----
 
     fn unary(&mut self, make: fn(R2) -> Op) {
-        let src = self.pop_slot();
+        let src = self.pop_acc();
         let dst = self.push_temp();
         self.emit_result(make(R2 { dst, src }));
     }
 
+    /// `memory.grow`, which runs outside the core and so never uses the accumulator.
+    fn memory_grow(&mut self) {
+        let src = self.pop_slot();
+        let dst = self.push_temp();
+        self.emit_result(Op::MemoryGrow(R2 { dst, src }));
+    }
+
     fn binary(&mut self, make: fn(R3) -> Op) {
-        let b = self.pop_slot();
-        let a = self.pop_slot();
+        let b = self.pop_acc();
+        let a = self.pop_acc();
         let dst = self.push_temp();
         self.emit_result(make(R3 { dst, a, b }));
     }
 
     fn load(&mut self, make: fn(MemArg) -> Op, offset: u64) {
-        let addr = self.pop_slot();
+        let addr = self.pop_acc();
         let val = self.push_temp();
         self.emit_result(make(MemArg {
             val,
@@ -367,8 +391,8 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn store(&mut self, make: fn(MemArg) -> Op, offset: u64) {
-        let val = self.pop_slot();
-        let addr = self.pop_slot();
+        let val = self.pop_acc();
+        let addr = self.pop_acc();
         self.emit(make(MemArg {
             val,
             addr,
@@ -402,7 +426,7 @@ impl<'a> FuncTranslator<'a> {
                 return self.pc() - 1;
             }
         }
-        let cond = self.pop_slot();
+        let cond = self.pop_acc();
         self.emit(Self::test(when, false, cond, target));
         self.pc() - 1
     }
@@ -575,7 +599,7 @@ impl<'a> FuncTranslator<'a> {
             GasCharge::PerWord32(k) => Op::ChargePerWord32(n, k),
         });
         if helper.grow_memory {
-            self.unary(Op::MemoryGrow);
+            self.memory_grow();
         }
         true
     }
@@ -899,7 +923,7 @@ impl<'a> FuncTranslator<'a> {
                 let dst = self.push_temp();
                 self.emit(Op::MemorySize(dst));
             }
-            Operator::MemoryGrow { .. } => self.unary(Op::MemoryGrow),
+            Operator::MemoryGrow { .. } => self.memory_grow(),
             Operator::MemoryInit { data_index, .. } => {
                 self.in_place(3, 0, Op::MemoryInit, data_index, 0)
             }

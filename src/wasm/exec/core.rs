@@ -43,8 +43,10 @@ impl std::fmt::Debug for Inst {
     }
 }
 
-/// Executes the instruction at `ip` and, through its successors, everything up to an exit.
-type Handler = unsafe fn(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit;
+/// Executes the instruction at `ip` and, through its successors, everything up to an exit;
+/// `acc` is the accumulator (see [`crate::wasm::ir::ACC`]).
+type Handler =
+    unsafe fn(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit;
 
 /// Why the core stopped. The state to resume from is in [`Cx::ip`] and [`Cx::sp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,9 @@ pub(super) struct Cx {
     pub(super) stack_end: usize,
     /// Gas left (the store's counter while the core runs).
     pub(super) gas: u64,
+    /// The accumulator between two steps of the dispatch loop (unused with tail dispatch).
+    #[cfg_attr(ewvm_tail_dispatch, allow(dead_code))]
+    pub(super) acc: u64,
 }
 
 impl Cx {
@@ -148,12 +153,12 @@ pub(super) unsafe fn enter(cx: &mut Cx) -> Exit {
     #[cfg(ewvm_tail_dispatch)]
     {
         let (ip, sp, mem) = (cx.ip, cx.sp, cx.mem);
-        ((*ip).handler)(ip, sp, mem, cx)
+        ((*ip).handler)(ip, sp, mem, cx, 0)
     }
     #[cfg(not(ewvm_tail_dispatch))]
     loop {
-        let (ip, sp, mem) = (cx.ip, cx.sp, cx.mem);
-        match ((*ip).handler)(ip, sp, mem, cx) {
+        let (ip, sp, mem, acc) = (cx.ip, cx.sp, cx.mem, cx.acc);
+        match ((*ip).handler)(ip, sp, mem, cx, acc) {
             Exit::Next => {}
             exit => return exit,
         }
@@ -163,23 +168,24 @@ pub(super) unsafe fn enter(cx: &mut Cx) -> Exit {
 /// Goes on with the instruction at `$ip`.
 #[cfg(ewvm_tail_dispatch)]
 macro_rules! dispatch {
-    ($ip:expr, $sp:expr, $mem:expr, $cx:expr) => {{
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr) => {{
         let ip: *const Inst = $ip;
-        return ((*ip).handler)(ip, $sp, $mem, $cx);
+        return ((*ip).handler)(ip, $sp, $mem, $cx, $acc);
     }};
 }
 #[cfg(not(ewvm_tail_dispatch))]
 macro_rules! dispatch {
-    ($ip:expr, $sp:expr, $mem:expr, $cx:expr) => {{
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr) => {{
         let (cx, _): (&mut Cx, MemView) = ($cx, $mem);
         cx.ip = $ip;
         cx.sp = $sp;
+        cx.acc = $acc;
         return Exit::Next;
     }};
 }
 
 /// Leaves the core to run the instruction at `ip` in the driver.
-unsafe fn slow(ip: *const Inst, sp: *mut u64, _mem: MemView, cx: &mut Cx) -> Exit {
+unsafe fn slow(ip: *const Inst, sp: *mut u64, _mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
     cx.ip = ip;
     cx.sp = sp;
     Exit::Slow
@@ -197,57 +203,78 @@ macro_rules! set {
         *$sp.add($i as usize) = v
     }};
 }
+// Operands and results that may be the accumulator: in handlers generic over the flags `D`
+// (result), `A` (first operand) and `B` (second operand) of `Op::acc_flags`.
+macro_rules! read {
+    ($flag:expr, $sp:ident, $acc:ident, $i:expr) => {
+        if $flag {
+            $acc
+        } else {
+            get!($sp, $i)
+        }
+    };
+}
+macro_rules! write {
+    ($sp:ident, $acc:ident, $i:expr, $v:expr) => {{
+        let v = $v;
+        if D {
+            $acc = v
+        } else {
+            set!($sp, $i, v)
+        }
+    }};
+}
 macro_rules! un {
-    ($sp:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(get!($sp, r.src));
-        set!($sp, r.dst, ($e).into_slot());
+        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.src));
+        write!($sp, $acc, r.dst, ($e).into_slot());
     }};
 }
 macro_rules! un_trap {
-    ($sp:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(get!($sp, r.src));
+        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.src));
         match $e {
-            Ok(v) => set!($sp, r.dst, v.into_slot()),
+            Ok(v) => write!($sp, $acc, r.dst, v.into_slot()),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! bin {
-    ($sp:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(get!($sp, r.a));
-        let $b = <$t>::from_slot(get!($sp, r.b));
-        set!($sp, r.dst, ($e).into_slot());
+        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
+        let $b = <$t>::from_slot(read!(B, $sp, $acc, r.b));
+        write!($sp, $acc, r.dst, ($e).into_slot());
     }};
 }
 macro_rules! bin_trap {
-    ($sp:ident, $r:expr, $t:ty, $f:expr) => {{
+    ($sp:ident, $acc:ident, $r:expr, $t:ty, $f:expr) => {{
         let r = $r;
-        let a = <$t>::from_slot(get!($sp, r.a));
-        let b = <$t>::from_slot(get!($sp, r.b));
+        let a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
+        let b = <$t>::from_slot(read!(B, $sp, $acc, r.b));
         match $f(a, b) {
-            Ok(v) => set!($sp, r.dst, v.into_slot()),
+            Ok(v) => write!($sp, $acc, r.dst, v.into_slot()),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! load {
-    ($sp:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
         let m = $m;
-        let addr = get!($sp, m.addr) as u32 as u64;
+        let addr = read!(A, $sp, $acc, m.addr) as u32 as u64;
         match $mem.read::<$n>(addr, m.offset) {
-            Ok($b) => set!($sp, m.val, ($e).into_slot()),
+            Ok($b) => write!($sp, $acc, m.val, ($e).into_slot()),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! store {
-    ($sp:ident, $mem:ident, $m:expr, $n:literal, |$v:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $mem:ident, $m:expr, $n:literal, |$v:ident| $e:expr) => {{
         let m = $m;
-        let $v = get!($sp, m.val);
-        let addr = get!($sp, m.addr) as u32 as u64;
+        let $v = read!(B, $sp, $acc, m.val);
+        let addr = read!(A, $sp, $acc, m.addr) as u32 as u64;
         if let Err(code) = $mem.write::<$n>(addr, m.offset, $e) {
             return Exit::Trap(code);
         }
@@ -262,22 +289,54 @@ macro_rules! charge {
     };
 }
 
+/// The instantiation of the accumulator-generic handler `$f` for the flags of `$op`.
+macro_rules! with_flags {
+    ($op:expr, $f:ident) => {
+        match $op.acc_flags() {
+            (false, false, false) => $f::<false, false, false> as Handler,
+            (true, false, false) => $f::<true, false, false>,
+            (false, true, false) => $f::<false, true, false>,
+            (true, true, false) => $f::<true, true, false>,
+            (false, false, true) => $f::<false, false, true>,
+            (true, false, true) => $f::<true, false, true>,
+            (_, true, true) => unreachable!("one accumulator per instruction"),
+        }
+    };
+}
+
 /// Defines the handlers of instructions that fall through to the next one, and the table from
-/// instruction to handler (`handler_of`); `$control` lists the hand-written handlers.
+/// instruction to handler (`handler_of`). `plain` handlers never touch the accumulator; `acc`
+/// handlers are generic over the flags of [`Op::acc_flags`]; `$control` lists the hand-written
+/// handlers and `branch_handler_of` supplies the branches.
 macro_rules! handlers {
     (
-        ($ip:ident, $sp:ident, $mem:ident, $cx:ident);
+        ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident);
         control: [$($control:ident),* $(,)?];
-        $($name:ident($($p:pat),*) => $body:expr;)*
+        plain: { $($name:ident($($p:pat),*) => $body:expr;)* }
+        acc: { $($aname:ident($($ap:pat),*) => $abody:expr;)* }
     ) => {
         $(
             #[allow(non_snake_case, unused_variables)]
-            unsafe fn $name($ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx) -> Exit {
+            unsafe fn $name(
+                $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, $acc: u64,
+            ) -> Exit {
                 let Op::$name($($p),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
                 $body;
-                dispatch!($ip.add(1), $sp, $mem, $cx)
+                dispatch!($ip.add(1), $sp, $mem, $cx, $acc)
+            }
+        )*
+        $(
+            #[allow(non_snake_case, unused_variables, unused_mut)]
+            unsafe fn $aname<const D: bool, const A: bool, const B: bool>(
+                $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, mut $acc: u64,
+            ) -> Exit {
+                let Op::$aname($($ap),*) = (*$ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                $abody;
+                dispatch!($ip.add(1), $sp, $mem, $cx, $acc)
             }
         )*
 
@@ -285,181 +344,181 @@ macro_rules! handlers {
         fn handler_of(op: &Op) -> Handler {
             match op {
                 $(Op::$name(..) => $name,)*
+                $(Op::$aname(..) => with_flags!(op, $aname),)*
                 $(Op::$control(..) => $control,)*
-                _ => slow,
+                _ => branch_handler_of(op).unwrap_or(slow),
             }
         }
     };
 }
 
 handlers! {
-    (ip, sp, mem, cx);
-    control: [
-        Jump, BrIfEqz, BrIfNez, BrIfI64Eqz, BrIfI64Nez,
-        BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
-        BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
-        BrTable, Return, Return1, CallInternal, StackEnter,
-    ];
-    Copy(r) => set!(sp, r.dst, get!(sp, r.src));
-    Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
-    GlobalGet(dst, i) => set!(sp, dst, cx.globals.get(i));
-    GlobalSet(src, i) => cx.globals.set(i, get!(sp, src));
-    MemorySize(dst) => set!(sp, dst, (mem.len / crate::wasm::PAGE_SIZE) as u64);
-    ConsumeGas(amount) => charge!(cx, amount);
-    ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
-    ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
-    StackLeave(g, cost) => cx.globals.set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
-    I32Load(m) => load!(sp, mem, m, 4, |b| u32::from_le_bytes(b));
-    I64Load(m) => load!(sp, mem, m, 8, |b| u64::from_le_bytes(b));
-    I32Load8S(m) => load!(sp, mem, m, 1, |b| b[0] as i8 as i32);
-    I32Load8U(m) => load!(sp, mem, m, 1, |b| b[0] as u32);
-    I32Load16S(m) => load!(sp, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
-    I32Load16U(m) => load!(sp, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
-    I64Load8S(m) => load!(sp, mem, m, 1, |b| b[0] as i8 as i64);
-    I64Load8U(m) => load!(sp, mem, m, 1, |b| b[0] as u64);
-    I64Load16S(m) => load!(sp, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
-    I64Load16U(m) => load!(sp, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
-    I64Load32S(m) => load!(sp, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
-    I64Load32U(m) => load!(sp, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
-    I32Store(m) => store!(sp, mem, m, 4, |v| (v as u32).to_le_bytes());
-    I64Store(m) => store!(sp, mem, m, 8, |v| v.to_le_bytes());
-    I32Store8(m) => store!(sp, mem, m, 1, |v| [v as u8]);
-    I32Store16(m) => store!(sp, mem, m, 2, |v| (v as u16).to_le_bytes());
-    I64Store8(m) => store!(sp, mem, m, 1, |v| [v as u8]);
-    I64Store16(m) => store!(sp, mem, m, 2, |v| (v as u16).to_le_bytes());
-    I64Store32(m) => store!(sp, mem, m, 4, |v| (v as u32).to_le_bytes());
-    I32Eqz(r) => un!(sp, r, u32, |a| a == 0);
-    I32Eq(r) => bin!(sp, r, u32, |a, b| a == b);
-    I32Ne(r) => bin!(sp, r, u32, |a, b| a != b);
-    I32LtS(r) => bin!(sp, r, i32, |a, b| a < b);
-    I32LtU(r) => bin!(sp, r, u32, |a, b| a < b);
-    I32GtS(r) => bin!(sp, r, i32, |a, b| a > b);
-    I32GtU(r) => bin!(sp, r, u32, |a, b| a > b);
-    I32LeS(r) => bin!(sp, r, i32, |a, b| a <= b);
-    I32LeU(r) => bin!(sp, r, u32, |a, b| a <= b);
-    I32GeS(r) => bin!(sp, r, i32, |a, b| a >= b);
-    I32GeU(r) => bin!(sp, r, u32, |a, b| a >= b);
-    I32Clz(r) => un!(sp, r, u32, |a| a.leading_zeros());
-    I32Ctz(r) => un!(sp, r, u32, |a| a.trailing_zeros());
-    I32Popcnt(r) => un!(sp, r, u32, |a| a.count_ones());
-    I32Add(r) => bin!(sp, r, u32, |a, b| a.wrapping_add(b));
-    I32Sub(r) => bin!(sp, r, u32, |a, b| a.wrapping_sub(b));
-    I32Mul(r) => bin!(sp, r, u32, |a, b| a.wrapping_mul(b));
-    I32DivS(r) => bin_trap!(sp, r, i32, div_s!(i32));
-    I32DivU(r) => bin_trap!(sp, r, u32, checked!(u32, wrapping_div));
-    I32RemS(r) => bin_trap!(sp, r, i32, checked!(i32, wrapping_rem));
-    I32RemU(r) => bin_trap!(sp, r, u32, checked!(u32, wrapping_rem));
-    I32And(r) => bin!(sp, r, u32, |a, b| a & b);
-    I32Or(r) => bin!(sp, r, u32, |a, b| a | b);
-    I32Xor(r) => bin!(sp, r, u32, |a, b| a ^ b);
-    I32Shl(r) => bin!(sp, r, u32, |a, b| a.wrapping_shl(b));
-    I32ShrS(r) => bin!(sp, r, i32, |a, b| a.wrapping_shr(b as u32));
-    I32ShrU(r) => bin!(sp, r, u32, |a, b| a.wrapping_shr(b));
-    I32Rotl(r) => bin!(sp, r, u32, |a, b| a.rotate_left(b));
-    I32Rotr(r) => bin!(sp, r, u32, |a, b| a.rotate_right(b));
-    I64Eqz(r) => un!(sp, r, u64, |a| a == 0);
-    I64Eq(r) => bin!(sp, r, u64, |a, b| a == b);
-    I64Ne(r) => bin!(sp, r, u64, |a, b| a != b);
-    I64LtS(r) => bin!(sp, r, i64, |a, b| a < b);
-    I64LtU(r) => bin!(sp, r, u64, |a, b| a < b);
-    I64GtS(r) => bin!(sp, r, i64, |a, b| a > b);
-    I64GtU(r) => bin!(sp, r, u64, |a, b| a > b);
-    I64LeS(r) => bin!(sp, r, i64, |a, b| a <= b);
-    I64LeU(r) => bin!(sp, r, u64, |a, b| a <= b);
-    I64GeS(r) => bin!(sp, r, i64, |a, b| a >= b);
-    I64GeU(r) => bin!(sp, r, u64, |a, b| a >= b);
-    I64Clz(r) => un!(sp, r, u64, |a| a.leading_zeros() as u64);
-    I64Ctz(r) => un!(sp, r, u64, |a| a.trailing_zeros() as u64);
-    I64Popcnt(r) => un!(sp, r, u64, |a| a.count_ones() as u64);
-    I64Add(r) => bin!(sp, r, u64, |a, b| a.wrapping_add(b));
-    I64Sub(r) => bin!(sp, r, u64, |a, b| a.wrapping_sub(b));
-    I64Mul(r) => bin!(sp, r, u64, |a, b| a.wrapping_mul(b));
-    I64DivS(r) => bin_trap!(sp, r, i64, div_s!(i64));
-    I64DivU(r) => bin_trap!(sp, r, u64, checked!(u64, wrapping_div));
-    I64RemS(r) => bin_trap!(sp, r, i64, checked!(i64, wrapping_rem));
-    I64RemU(r) => bin_trap!(sp, r, u64, checked!(u64, wrapping_rem));
-    I64And(r) => bin!(sp, r, u64, |a, b| a & b);
-    I64Or(r) => bin!(sp, r, u64, |a, b| a | b);
-    I64Xor(r) => bin!(sp, r, u64, |a, b| a ^ b);
-    I64Shl(r) => bin!(sp, r, u64, |a, b| a.wrapping_shl(b as u32));
-    I64ShrS(r) => bin!(sp, r, i64, |a, b| a.wrapping_shr(b as u32));
-    I64ShrU(r) => bin!(sp, r, u64, |a, b| a.wrapping_shr(b as u32));
-    I64Rotl(r) => bin!(sp, r, u64, |a, b| a.rotate_left((b % 64) as u32));
-    I64Rotr(r) => bin!(sp, r, u64, |a, b| a.rotate_right((b % 64) as u32));
-    F32Eq(r) => bin!(sp, r, f32, |a, b| a == b);
-    F32Ne(r) => bin!(sp, r, f32, |a, b| a != b);
-    F32Lt(r) => bin!(sp, r, f32, |a, b| a < b);
-    F32Gt(r) => bin!(sp, r, f32, |a, b| a > b);
-    F32Le(r) => bin!(sp, r, f32, |a, b| a <= b);
-    F32Ge(r) => bin!(sp, r, f32, |a, b| a >= b);
-    F32Abs(r) => un!(sp, r, u32, |a| a & 0x7fff_ffff);
-    F32Neg(r) => un!(sp, r, u32, |a| a ^ 0x8000_0000);
-    F32Ceil(r) => un!(sp, r, f32, |a| canon(a.ceil()));
-    F32Floor(r) => un!(sp, r, f32, |a| canon(a.floor()));
-    F32Trunc(r) => un!(sp, r, f32, |a| canon(a.trunc()));
-    F32Nearest(r) => un!(sp, r, f32, |a| canon(a.round_ties_even()));
-    F32Sqrt(r) => un!(sp, r, f32, |a| canon(a.sqrt()));
-    F32Add(r) => bin!(sp, r, f32, |a, b| canon(a + b));
-    F32Sub(r) => bin!(sp, r, f32, |a, b| canon(a - b));
-    F32Mul(r) => bin!(sp, r, f32, |a, b| canon(a * b));
-    F32Div(r) => bin!(sp, r, f32, |a, b| canon(a / b));
-    F32Min(r) => bin!(sp, r, f32, |a, b| fmin(a, b));
-    F32Max(r) => bin!(sp, r, f32, |a, b| fmax(a, b));
-    F32Copysign(r) => bin!(sp, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
-    F64Eq(r) => bin!(sp, r, f64, |a, b| a == b);
-    F64Ne(r) => bin!(sp, r, f64, |a, b| a != b);
-    F64Lt(r) => bin!(sp, r, f64, |a, b| a < b);
-    F64Gt(r) => bin!(sp, r, f64, |a, b| a > b);
-    F64Le(r) => bin!(sp, r, f64, |a, b| a <= b);
-    F64Ge(r) => bin!(sp, r, f64, |a, b| a >= b);
-    F64Abs(r) => un!(sp, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
-    F64Neg(r) => un!(sp, r, u64, |a| a ^ 0x8000_0000_0000_0000);
-    F64Ceil(r) => un!(sp, r, f64, |a| canon(a.ceil()));
-    F64Floor(r) => un!(sp, r, f64, |a| canon(a.floor()));
-    F64Trunc(r) => un!(sp, r, f64, |a| canon(a.trunc()));
-    F64Nearest(r) => un!(sp, r, f64, |a| canon(a.round_ties_even()));
-    F64Sqrt(r) => un!(sp, r, f64, |a| canon(a.sqrt()));
-    F64Add(r) => bin!(sp, r, f64, |a, b| canon(a + b));
-    F64Sub(r) => bin!(sp, r, f64, |a, b| canon(a - b));
-    F64Mul(r) => bin!(sp, r, f64, |a, b| canon(a * b));
-    F64Div(r) => bin!(sp, r, f64, |a, b| canon(a / b));
-    F64Min(r) => bin!(sp, r, f64, |a, b| fmin(a, b));
-    F64Max(r) => bin!(sp, r, f64, |a, b| fmax(a, b));
-    F64Copysign(r) => bin!(sp, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
-    I32WrapI64(r) => un!(sp, r, u64, |a| a as u32);
-    I32TruncF32S(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-    I32TruncF32U(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-    I32TruncF64S(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-    I32TruncF64U(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-    I64ExtendI32S(r) => un!(sp, r, i32, |a| a as i64);
-    I64ExtendI32U(r) => un!(sp, r, u32, |a| a as u64);
-    I64TruncF32S(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-    I64TruncF32U(r) => un_trap!(sp, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-    I64TruncF64S(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-    I64TruncF64U(r) => un_trap!(sp, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-    F32ConvertI32S(r) => un!(sp, r, i32, |a| a as f32);
-    F32ConvertI32U(r) => un!(sp, r, u32, |a| a as f32);
-    F32ConvertI64S(r) => un!(sp, r, i64, |a| a as f32);
-    F32ConvertI64U(r) => un!(sp, r, u64, |a| a as f32);
-    F32DemoteF64(r) => un!(sp, r, f64, |a| canon(a as f32));
-    F64ConvertI32S(r) => un!(sp, r, i32, |a| a as f64);
-    F64ConvertI32U(r) => un!(sp, r, u32, |a| a as f64);
-    F64ConvertI64S(r) => un!(sp, r, i64, |a| a as f64);
-    F64ConvertI64U(r) => un!(sp, r, u64, |a| a as f64);
-    F64PromoteF32(r) => un!(sp, r, f32, |a| canon(a as f64));
-    I32Extend8S(r) => un!(sp, r, u32, |a| a as i8 as i32);
-    I32Extend16S(r) => un!(sp, r, u32, |a| a as i16 as i32);
-    I64Extend8S(r) => un!(sp, r, u64, |a| a as i8 as i64);
-    I64Extend16S(r) => un!(sp, r, u64, |a| a as i16 as i64);
-    I64Extend32S(r) => un!(sp, r, u64, |a| a as i32 as i64);
-    I32TruncSatF32S(r) => un!(sp, r, f32, |a| a as i32);
-    I32TruncSatF32U(r) => un!(sp, r, f32, |a| a as u32);
-    I32TruncSatF64S(r) => un!(sp, r, f64, |a| a as i32);
-    I32TruncSatF64U(r) => un!(sp, r, f64, |a| a as u32);
-    I64TruncSatF32S(r) => un!(sp, r, f32, |a| a as i64);
-    I64TruncSatF32U(r) => un!(sp, r, f32, |a| a as u64);
-    I64TruncSatF64S(r) => un!(sp, r, f64, |a| a as i64);
-    I64TruncSatF64U(r) => un!(sp, r, f64, |a| a as u64);
+    (ip, sp, mem, cx, acc);
+    control: [Jump, BrTable, Return, Return1, CallInternal, StackEnter];
+    plain: {
+        Copy(r) => set!(sp, r.dst, get!(sp, r.src));
+        Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
+        GlobalGet(dst, i) => set!(sp, dst, cx.globals.get(i));
+        GlobalSet(src, i) => cx.globals.set(i, get!(sp, src));
+        MemorySize(dst) => set!(sp, dst, (mem.len / crate::wasm::PAGE_SIZE) as u64);
+        ConsumeGas(amount) => charge!(cx, amount);
+        ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
+        ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
+        StackLeave(g, cost) => cx.globals.set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
+    }
+    acc: {
+        I32Load(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b));
+        I64Load(m) => load!(sp, acc, mem, m, 8, |b| u64::from_le_bytes(b));
+        I32Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i32);
+        I32Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u32);
+        I32Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
+        I32Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
+        I64Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i64);
+        I64Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u64);
+        I64Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
+        I64Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
+        I64Load32S(m) => load!(sp, acc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
+        I64Load32U(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
+        I32Store(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
+        I64Store(m) => store!(sp, acc, mem, m, 8, |v| v.to_le_bytes());
+        I32Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
+        I32Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
+        I64Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
+        I64Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
+        I64Store32(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
+        I32Eqz(r) => un!(sp, acc, r, u32, |a| a == 0);
+        I32Eq(r) => bin!(sp, acc, r, u32, |a, b| a == b);
+        I32Ne(r) => bin!(sp, acc, r, u32, |a, b| a != b);
+        I32LtS(r) => bin!(sp, acc, r, i32, |a, b| a < b);
+        I32LtU(r) => bin!(sp, acc, r, u32, |a, b| a < b);
+        I32GtS(r) => bin!(sp, acc, r, i32, |a, b| a > b);
+        I32GtU(r) => bin!(sp, acc, r, u32, |a, b| a > b);
+        I32LeS(r) => bin!(sp, acc, r, i32, |a, b| a <= b);
+        I32LeU(r) => bin!(sp, acc, r, u32, |a, b| a <= b);
+        I32GeS(r) => bin!(sp, acc, r, i32, |a, b| a >= b);
+        I32GeU(r) => bin!(sp, acc, r, u32, |a, b| a >= b);
+        I32Clz(r) => un!(sp, acc, r, u32, |a| a.leading_zeros());
+        I32Ctz(r) => un!(sp, acc, r, u32, |a| a.trailing_zeros());
+        I32Popcnt(r) => un!(sp, acc, r, u32, |a| a.count_ones());
+        I32Add(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_add(b));
+        I32Sub(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_sub(b));
+        I32Mul(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_mul(b));
+        I32DivS(r) => bin_trap!(sp, acc, r, i32, div_s!(i32));
+        I32DivU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_div));
+        I32RemS(r) => bin_trap!(sp, acc, r, i32, checked!(i32, wrapping_rem));
+        I32RemU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_rem));
+        I32And(r) => bin!(sp, acc, r, u32, |a, b| a & b);
+        I32Or(r) => bin!(sp, acc, r, u32, |a, b| a | b);
+        I32Xor(r) => bin!(sp, acc, r, u32, |a, b| a ^ b);
+        I32Shl(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shl(b));
+        I32ShrS(r) => bin!(sp, acc, r, i32, |a, b| a.wrapping_shr(b as u32));
+        I32ShrU(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shr(b));
+        I32Rotl(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_left(b));
+        I32Rotr(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_right(b));
+        I64Eqz(r) => un!(sp, acc, r, u64, |a| a == 0);
+        I64Eq(r) => bin!(sp, acc, r, u64, |a, b| a == b);
+        I64Ne(r) => bin!(sp, acc, r, u64, |a, b| a != b);
+        I64LtS(r) => bin!(sp, acc, r, i64, |a, b| a < b);
+        I64LtU(r) => bin!(sp, acc, r, u64, |a, b| a < b);
+        I64GtS(r) => bin!(sp, acc, r, i64, |a, b| a > b);
+        I64GtU(r) => bin!(sp, acc, r, u64, |a, b| a > b);
+        I64LeS(r) => bin!(sp, acc, r, i64, |a, b| a <= b);
+        I64LeU(r) => bin!(sp, acc, r, u64, |a, b| a <= b);
+        I64GeS(r) => bin!(sp, acc, r, i64, |a, b| a >= b);
+        I64GeU(r) => bin!(sp, acc, r, u64, |a, b| a >= b);
+        I64Clz(r) => un!(sp, acc, r, u64, |a| a.leading_zeros() as u64);
+        I64Ctz(r) => un!(sp, acc, r, u64, |a| a.trailing_zeros() as u64);
+        I64Popcnt(r) => un!(sp, acc, r, u64, |a| a.count_ones() as u64);
+        I64Add(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_add(b));
+        I64Sub(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_sub(b));
+        I64Mul(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_mul(b));
+        I64DivS(r) => bin_trap!(sp, acc, r, i64, div_s!(i64));
+        I64DivU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_div));
+        I64RemS(r) => bin_trap!(sp, acc, r, i64, checked!(i64, wrapping_rem));
+        I64RemU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_rem));
+        I64And(r) => bin!(sp, acc, r, u64, |a, b| a & b);
+        I64Or(r) => bin!(sp, acc, r, u64, |a, b| a | b);
+        I64Xor(r) => bin!(sp, acc, r, u64, |a, b| a ^ b);
+        I64Shl(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shl(b as u32));
+        I64ShrS(r) => bin!(sp, acc, r, i64, |a, b| a.wrapping_shr(b as u32));
+        I64ShrU(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shr(b as u32));
+        I64Rotl(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_left((b % 64) as u32));
+        I64Rotr(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_right((b % 64) as u32));
+        F32Eq(r) => bin!(sp, acc, r, f32, |a, b| a == b);
+        F32Ne(r) => bin!(sp, acc, r, f32, |a, b| a != b);
+        F32Lt(r) => bin!(sp, acc, r, f32, |a, b| a < b);
+        F32Gt(r) => bin!(sp, acc, r, f32, |a, b| a > b);
+        F32Le(r) => bin!(sp, acc, r, f32, |a, b| a <= b);
+        F32Ge(r) => bin!(sp, acc, r, f32, |a, b| a >= b);
+        F32Abs(r) => un!(sp, acc, r, u32, |a| a & 0x7fff_ffff);
+        F32Neg(r) => un!(sp, acc, r, u32, |a| a ^ 0x8000_0000);
+        F32Ceil(r) => un!(sp, acc, r, f32, |a| canon(a.ceil()));
+        F32Floor(r) => un!(sp, acc, r, f32, |a| canon(a.floor()));
+        F32Trunc(r) => un!(sp, acc, r, f32, |a| canon(a.trunc()));
+        F32Nearest(r) => un!(sp, acc, r, f32, |a| canon(a.round_ties_even()));
+        F32Sqrt(r) => un!(sp, acc, r, f32, |a| canon(a.sqrt()));
+        F32Add(r) => bin!(sp, acc, r, f32, |a, b| canon(a + b));
+        F32Sub(r) => bin!(sp, acc, r, f32, |a, b| canon(a - b));
+        F32Mul(r) => bin!(sp, acc, r, f32, |a, b| canon(a * b));
+        F32Div(r) => bin!(sp, acc, r, f32, |a, b| canon(a / b));
+        F32Min(r) => bin!(sp, acc, r, f32, |a, b| fmin(a, b));
+        F32Max(r) => bin!(sp, acc, r, f32, |a, b| fmax(a, b));
+        F32Copysign(r) => bin!(sp, acc, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
+        F64Eq(r) => bin!(sp, acc, r, f64, |a, b| a == b);
+        F64Ne(r) => bin!(sp, acc, r, f64, |a, b| a != b);
+        F64Lt(r) => bin!(sp, acc, r, f64, |a, b| a < b);
+        F64Gt(r) => bin!(sp, acc, r, f64, |a, b| a > b);
+        F64Le(r) => bin!(sp, acc, r, f64, |a, b| a <= b);
+        F64Ge(r) => bin!(sp, acc, r, f64, |a, b| a >= b);
+        F64Abs(r) => un!(sp, acc, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
+        F64Neg(r) => un!(sp, acc, r, u64, |a| a ^ 0x8000_0000_0000_0000);
+        F64Ceil(r) => un!(sp, acc, r, f64, |a| canon(a.ceil()));
+        F64Floor(r) => un!(sp, acc, r, f64, |a| canon(a.floor()));
+        F64Trunc(r) => un!(sp, acc, r, f64, |a| canon(a.trunc()));
+        F64Nearest(r) => un!(sp, acc, r, f64, |a| canon(a.round_ties_even()));
+        F64Sqrt(r) => un!(sp, acc, r, f64, |a| canon(a.sqrt()));
+        F64Add(r) => bin!(sp, acc, r, f64, |a, b| canon(a + b));
+        F64Sub(r) => bin!(sp, acc, r, f64, |a, b| canon(a - b));
+        F64Mul(r) => bin!(sp, acc, r, f64, |a, b| canon(a * b));
+        F64Div(r) => bin!(sp, acc, r, f64, |a, b| canon(a / b));
+        F64Min(r) => bin!(sp, acc, r, f64, |a, b| fmin(a, b));
+        F64Max(r) => bin!(sp, acc, r, f64, |a, b| fmax(a, b));
+        F64Copysign(r) => bin!(sp, acc, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
+        I32WrapI64(r) => un!(sp, acc, r, u64, |a| a as u32);
+        I32TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        I32TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        I32TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        I32TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        I64ExtendI32S(r) => un!(sp, acc, r, i32, |a| a as i64);
+        I64ExtendI32U(r) => un!(sp, acc, r, u32, |a| a as u64);
+        I64TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        I64TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        I64TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        I64TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        F32ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f32);
+        F32ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f32);
+        F32ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f32);
+        F32ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f32);
+        F32DemoteF64(r) => un!(sp, acc, r, f64, |a| canon(a as f32));
+        F64ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f64);
+        F64ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f64);
+        F64ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f64);
+        F64ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f64);
+        F64PromoteF32(r) => un!(sp, acc, r, f32, |a| canon(a as f64));
+        I32Extend8S(r) => un!(sp, acc, r, u32, |a| a as i8 as i32);
+        I32Extend16S(r) => un!(sp, acc, r, u32, |a| a as i16 as i32);
+        I64Extend8S(r) => un!(sp, acc, r, u64, |a| a as i8 as i64);
+        I64Extend16S(r) => un!(sp, acc, r, u64, |a| a as i16 as i64);
+        I64Extend32S(r) => un!(sp, acc, r, u64, |a| a as i32 as i64);
+        I32TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i32);
+        I32TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u32);
+        I32TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i32);
+        I32TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u32);
+        I64TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i64);
+        I64TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u64);
+        I64TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i64);
+        I64TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u64);
+    }
 }
 
 /// Jumps by the relative target `rel` from the branch at `ip` (see [`thread`]).
@@ -469,14 +528,15 @@ unsafe fn jump(ip: *const Inst, rel: u32) -> *const Inst {
 }
 
 #[allow(non_snake_case)]
-unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
     let Op::Jump(rel) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
-    dispatch!(jump(ip, rel), sp, mem, cx)
+    dispatch!(jump(ip, rel), sp, mem, cx, acc)
 }
 
-/// Defines compare-and-branch and test-and-branch handlers.
+/// Defines compare-and-branch and test-and-branch handlers, generic over the accumulator
+/// flags `A` and `B` of their operands, and `branch_handler_of`.
 macro_rules! branches {
     (
         cmp: [$($cmp:ident: $t:ty, |$x:ident, $y:ident| $e:expr;)*]
@@ -484,27 +544,49 @@ macro_rules! branches {
     ) => {
         $(
             #[allow(non_snake_case)]
-            unsafe fn $cmp(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+            unsafe fn $cmp<const A: bool, const B: bool>(
+                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
+            ) -> Exit {
                 let Op::$cmp(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
-                let $x = <$t>::from_slot(get!(sp, b.a));
-                let $y = <$t>::from_slot(get!(sp, b.b));
+                let $x = <$t>::from_slot(read!(A, sp, acc, b.a));
+                let $y = <$t>::from_slot(read!(B, sp, acc, b.b));
                 let next = if $e { jump(ip, b.target) } else { ip.add(1) };
-                dispatch!(next, sp, mem, cx)
+                dispatch!(next, sp, mem, cx, acc)
             }
         )*
         $(
             #[allow(non_snake_case)]
-            unsafe fn $test(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+            unsafe fn $test<const A: bool>(
+                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
+            ) -> Exit {
                 let Op::$test(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
-                let taken = (<$tt>::from_slot(get!(sp, b.cond)) == 0) == $taken_if_zero;
+                let taken = (<$tt>::from_slot(read!(A, sp, acc, b.cond)) == 0) == $taken_if_zero;
                 let next = if taken { jump(ip, b.target) } else { ip.add(1) };
-                dispatch!(next, sp, mem, cx)
+                dispatch!(next, sp, mem, cx, acc)
             }
         )*
+
+        /// The handler of a branch instruction.
+        fn branch_handler_of(op: &Op) -> Option<Handler> {
+            let (_, a, b) = op.acc_flags();
+            Some(match op {
+                $(Op::$cmp(..) => match (a, b) {
+                    (false, false) => $cmp::<false, false> as Handler,
+                    (true, false) => $cmp::<true, false>,
+                    (false, true) => $cmp::<false, true>,
+                    (true, true) => unreachable!("one accumulator per instruction"),
+                },)*
+                $(Op::$test(..) => match a {
+                    false => $test::<false> as Handler,
+                    true => $test::<true>,
+                },)*
+                _ => return None,
+            })
+        }
     };
 }
 
@@ -551,14 +633,14 @@ macro_rules! ret {
                     $cx.sp = frame.sp;
                     return Exit::Context;
                 }
-                dispatch!(frame.ret_ip, frame.sp, $mem, $cx)
+                dispatch!(frame.ret_ip, frame.sp, $mem, $cx, 0)
             }
         }
     }};
 }
 
 #[allow(non_snake_case)]
-unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
     let Op::BrTable(index, len, src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -572,11 +654,11 @@ unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> E
         ret!(cx, mem)
     }
     std::ptr::copy(from, sp.add(entry.dst as usize), entry.count as usize);
-    dispatch!(jump(at, entry.target), sp, mem, cx)
+    dispatch!(jump(at, entry.target), sp, mem, cx, acc)
 }
 
 #[allow(non_snake_case)]
-unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
     let Op::Return(base, count) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -585,7 +667,7 @@ unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Ex
 }
 
 #[allow(non_snake_case)]
-unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
+unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
     let Op::Return1(src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -594,14 +676,20 @@ unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> E
 }
 
 #[allow(non_snake_case)]
-unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
-    call_internal::<false>(ip, sp, mem, cx)
+unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
+    call_internal::<false>(ip, sp, mem, cx, acc)
 }
 
 /// `CallInternal` of a function whose body starts with `ConsumeGas` (see [`thread`]).
 #[allow(non_snake_case)]
-unsafe fn CallInternalCharged(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
-    call_internal::<true>(ip, sp, mem, cx)
+unsafe fn CallInternalCharged(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+) -> Exit {
+    call_internal::<true>(ip, sp, mem, cx, acc)
 }
 
 /// Enters the callee of the `CallInternal` at `ip`; with `CHARGED`, also runs its first
@@ -612,6 +700,7 @@ unsafe fn call_internal<const CHARGED: bool>(
     sp: *mut u64,
     mem: MemView,
     cx: &mut Cx,
+    acc: u64,
 ) -> Exit {
     let Op::CallInternal(func, base) = (*ip).op else {
         std::hint::unreachable_unchecked()
@@ -624,16 +713,16 @@ unsafe fn call_internal<const CHARGED: bool>(
                 std::hint::unreachable_unchecked()
             };
             charge!(cx, amount);
-            dispatch!(entry.add(1), new_sp, mem, cx)
+            dispatch!(entry.add(1), new_sp, mem, cx, acc)
         }
-        Ok(entry) => dispatch!(entry, new_sp, mem, cx),
+        Ok(entry) => dispatch!(entry, new_sp, mem, cx, acc),
         Err(code) => Exit::Trap(code),
     }
 }
 
 #[allow(non_snake_case)]
-unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx) -> Exit {
-    stack_enter::<false, false>(ip, sp, mem, cx)
+unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
+    stack_enter::<false, false>(ip, sp, mem, cx, acc)
 }
 
 /// `StackEnter` whose guarded instruction (after the trap path) is a `CallInternal`: runs the
@@ -643,8 +732,9 @@ unsafe fn stack_enter_call<const CHARGED: bool>(
     sp: *mut u64,
     mem: MemView,
     cx: &mut Cx,
+    acc: u64,
 ) -> Exit {
-    stack_enter::<true, CHARGED>(ip, sp, mem, cx)
+    stack_enter::<true, CHARGED>(ip, sp, mem, cx, acc)
 }
 
 /// Raises the height global; within the limit, skips the trap path (the next two
@@ -655,6 +745,7 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     sp: *mut u64,
     mem: MemView,
     cx: &mut Cx,
+    acc: u64,
 ) -> Exit {
     let Op::StackEnter(check) = (*ip).op else {
         std::hint::unreachable_unchecked()
@@ -662,12 +753,12 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
     cx.globals.set(check.global, height as u64);
     if height > check.limit {
-        dispatch!(ip.add(1), sp, mem, cx)
+        dispatch!(ip.add(1), sp, mem, cx, acc)
     }
     if CALL {
-        return call_internal::<CHARGED>(ip.add(3), sp, mem, cx);
+        return call_internal::<CHARGED>(ip.add(3), sp, mem, cx, acc);
     }
-    dispatch!(ip.add(3), sp, mem, cx)
+    dispatch!(ip.add(3), sp, mem, cx, acc)
 }
 
 /// Threads translated code: pairs every instruction with its handler and makes branch targets

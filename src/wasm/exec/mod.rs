@@ -96,6 +96,7 @@ fn run<T>(
         max_depth,
         stack_end: s.as_mut_ptr_range().end as usize,
         gas: store.gas,
+        acc: 0,
     };
     {
         let module = &store.instances[instance as usize].module.inner;

@@ -1,0 +1,147 @@
+//! The accumulator: a value that one instruction produces and the next consumes is passed in a
+//! register instead of a frame slot (see `ewvm::wasm::ir`). Each export below chains operators
+//! so that every accumulator form is used (result of arithmetic and loads; first and second
+//! operand of arithmetic; unary operand; load and store address; stored value; branch
+//! condition; compare-and-branch operand), and is checked against the same computation in Rust.
+
+use ewvm::wasm::{Engine, Error, Linker, Module, Store, TrapCode, Val};
+
+const CHAINS: &str = r#"(module
+  (memory 1)
+  ;; store address and loaded address from the accumulator; the load's result as operand b
+  (func (export "addr") (param $x i32) (param $y i32) (result i32)
+    (i32.store (i32.shl (i32.and (local.get $x) (i32.const 255)) (i32.const 2)) (local.get $y))
+    (i32.add (local.get $x)
+             (i32.load (i32.shl (i32.and (local.get $x) (i32.const 255)) (i32.const 2)))))
+  ;; stored value from the accumulator, read back at an offset
+  (func (export "value") (param $x i32) (param $y i32) (result i32)
+    (i32.store offset=8 (i32.const 4) (i32.mul (local.get $x) (local.get $y)))
+    (i32.load (i32.const 12)))
+  ;; unary and binary operands a and b, 32- and 64-bit
+  (func (export "arith") (param $x i32) (param $y i32) (result i64)
+    (i64.add
+      (i64.extend_i32_u (i32.sub (i32.clz (local.get $x)) (i32.popcnt (i32.xor (local.get $x) (local.get $y)))))
+      (i64.mul (i64.const 3) (i64.rotl (i64.extend_i32_s (local.get $y)) (i64.extend_i32_u (local.get $x))))))
+  ;; a branch condition and a fused compare's operand from the accumulator
+  (func (export "branch") (param $x i32) (param $y i32) (result i32)
+    (block $odd
+      (block $wraps
+        (br_if $odd (i32.and (local.get $x) (i32.const 1)))
+        (br_if $wraps (i32.lt_u (i32.add (local.get $x) (local.get $y)) (local.get $y)))
+        (return (i32.const 1)))
+      (return (i32.const 2)))
+    (i32.const 3))
+  ;; floats through the accumulator
+  (func (export "float") (param $x i32) (param $y i32) (result i32)
+    (i32.trunc_sat_f64_s
+      (f64.mul (f64.convert_i32_s (local.get $x)) (f64.sqrt (f64.convert_i32_u (local.get $y))))))
+  ;; a trap in the middle of a chain
+  (func (export "div") (param $x i32) (param $y i32) (result i32)
+    (i32.add (i32.const 1) (i32.div_u (local.get $x) (i32.and (local.get $y) (i32.const 7)))))
+  ;; `drop` uncovers an older temporary: the branch tests it, not the dropped comparison
+  (func (export "dropped") (param $x i32) (param $y i32) (result i32)
+    (block $b (result i32)
+      (i32.const 5)
+      (i32.eqz (local.get $x))
+      (i32.lt_u (local.get $x) (local.get $y))
+      (drop)
+      (br_if $b)
+      (drop)
+      (i32.const 6))))"#;
+
+type Reference = fn(u32, u32) -> Result<Val, TrapCode>;
+
+fn references() -> Vec<(&'static str, Reference)> {
+    vec![
+        ("addr", |x, y| Ok(Val::I32(x.wrapping_add(y) as i32))),
+        ("value", |x, y| Ok(Val::I32(x.wrapping_mul(y) as i32))),
+        ("arith", |x, y| {
+            let low = x.leading_zeros().wrapping_sub((x ^ y).count_ones());
+            let rot = (y as i32 as i64).rotate_left(x % 64);
+            Ok(Val::I64((low as i64).wrapping_add(rot.wrapping_mul(3))))
+        }),
+        ("branch", |x, y| {
+            let r = if x & 1 != 0 {
+                3
+            } else if x.wrapping_add(y) < y {
+                2
+            } else {
+                1
+            };
+            Ok(Val::I32(r))
+        }),
+        ("float", |x, y| {
+            Ok(Val::I32(((x as i32) as f64 * (y as f64).sqrt()) as i32))
+        }),
+        ("div", |x, y| match y & 7 {
+            0 => Err(TrapCode::IntegerDivideByZero),
+            d => Ok(Val::I32((x / d).wrapping_add(1) as i32)),
+        }),
+        ("dropped", |x, _| Ok(Val::I32(if x == 0 { 5 } else { 6 }))),
+    ]
+}
+
+#[test]
+fn chains_through_the_accumulator_compute_what_the_operators_say() {
+    let engine = Engine::default();
+    let module = Module::from_wat(&engine, CHAINS).unwrap();
+    let values = [
+        0u32,
+        1,
+        2,
+        3,
+        7,
+        8,
+        255,
+        256,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_fffe,
+        u32::MAX,
+    ];
+    let mut checked = 0;
+    for (name, reference) in references() {
+        for &x in &values {
+            for &y in &values {
+                let mut store = Store::new(&engine, ());
+                let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+                let func = instance.get_func(&store, name).unwrap();
+                let ty = func.ty(&store);
+                let mut out = vec![Val::default_for(ty.results()[0])];
+                let got = func
+                    .call(
+                        &mut store,
+                        &[Val::I32(x as i32), Val::I32(y as i32)],
+                        &mut out,
+                    )
+                    .map(|()| out[0])
+                    .map_err(|e| match e {
+                        Error::Trap(trap) => trap.code().expect("a trap code"),
+                        other => panic!("{name}: {other}"),
+                    });
+                assert_eq!(got, reference(x, y), "{name}({x:#x}, {y:#x})");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 144);
+}
+
+#[test]
+fn adjacent_producers_and_consumers_use_the_accumulator() {
+    let engine = Engine::default();
+    let module = Module::from_wat(&engine, CHAINS).unwrap();
+    let code = module.disassemble();
+    let acc = ewvm::wasm::ir::ACC.to_string();
+    for form in [
+        format!("addr: {acc}"),
+        format!("val: {acc}"),
+        format!("dst: {acc}"),
+        format!("a: {acc}"),
+        format!("b: {acc}"),
+        format!("src: {acc}"),
+        format!("cond: {acc}"),
+    ] {
+        assert!(code.contains(&form), "no `{form}` in\n{code}");
+    }
+}
