@@ -235,7 +235,7 @@ impl<'a> FuncTranslator<'a> {
         let ops = std::mem::take(&mut self.ops);
         let mut i = 0;
         while i < ops.len() {
-            match self.fuse_limiter(&ops[i..], gas) {
+            match self.fuse_limiter(module, &ops[i..], gas) {
                 Some(n) => i += n,
                 None => {
                     self.visit(module, &ops[i], gas);
@@ -613,7 +613,8 @@ impl<'a> FuncTranslator<'a> {
     ///   i32.const L; i32.gt_u; if (empty type); T; unreachable; end` where the trap block's
     ///   charge `T` is `i64.const N; call $charge` with `$charge` the fused charge import and
     ///   `0 ≤ N ≤ i64::MAX` (the gas injector's region charge of the `if` body), or nothing.
-    ///   Emits `StackEnter {g, c, L}; ConsumeGas(N or 0); Unreachable`.
+    ///   Emits `StackEnter {g, c, L}; ConsumeGas(N or 0); Unreachable`, after moving the
+    ///   arguments of a `call` that follows into their temporaries (as the call would).
     /// - epilogue: `global.get g; i32.const c; i32.sub; global.set g`. Emits `StackLeave(g, c)`.
     ///
     /// The gas injector opens regions only after `block`/`loop`/`if`/`else` and at the function
@@ -622,7 +623,12 @@ impl<'a> FuncTranslator<'a> {
     /// is `T`, at the start of the `if` body; nothing is charged in an epilogue. The net
     /// effect on the operand stack is nil and no local is written, so the model stack needs no
     /// change; only reachable code is fused (unreachable code emits nothing anyway).
-    fn fuse_limiter(&mut self, ops: &[Operator<'_>], gas: &GasFusion) -> Option<usize> {
+    fn fuse_limiter(
+        &mut self,
+        module: &ModuleInner,
+        ops: &[Operator<'_>],
+        gas: &GasFusion,
+    ) -> Option<usize> {
         use Operator as O;
         let g = gas.stack_height?;
         if !self.reachable {
@@ -663,6 +669,16 @@ impl<'a> FuncTranslator<'a> {
             [O::Unreachable, O::End, ..] => (0, 2),
             _ => return None,
         };
+        // The guarded call's arguments are put in place first (pure moves into temporaries
+        // that the prologue does not touch), so that the check and the call are adjacent.
+        if let Some(O::Call { function_index }) = body.get(len) {
+            if let Some(&type_id) = module.func_types.get(*function_index as usize) {
+                let n = module.engine.func_type(type_id).params().len() as u32;
+                if n <= self.height() {
+                    self.materialize_top(n);
+                }
+            }
+        }
         self.emit(Op::StackEnter(StackCheck {
             global: g,
             cost,

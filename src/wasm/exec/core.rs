@@ -289,25 +289,65 @@ macro_rules! charge {
     };
 }
 
-/// The instantiation of the accumulator-generic handler `$f` for the flags of `$op`.
+/// The metering instruction a handler generic over the prefix `P` runs before its own (see
+/// [`thread`]): none, or the `ConsumeGas` of a region, or the stack limiter's `StackLeave`.
+const NO_PREFIX: u8 = 0;
+const CHARGE: u8 = 1;
+const LEAVE: u8 = 2;
+
+/// In a handler generic over `P`: with a prefix, the handler sits on the prefix instruction, so
+/// it runs it and moves on to the instruction after it, which it then runs; the result is the
+/// instruction to run.
+macro_rules! prefix {
+    ($ip:ident, $cx:ident) => {
+        match P {
+            CHARGE => {
+                let Op::ConsumeGas(amount) = (*$ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                charge!($cx, amount);
+                $ip.add(1)
+            }
+            LEAVE => {
+                let Op::StackLeave(g, cost) = (*$ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                stack_leave($cx, g, cost);
+                $ip.add(1)
+            }
+            _ => $ip,
+        }
+    };
+}
+
+/// The stack limiter's epilogue: lowers the height global `g` by `cost` (wrapping, as `i32.sub`).
+#[inline(always)]
+fn stack_leave(cx: &mut Cx, g: u32, cost: u32) {
+    cx.globals
+        .set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
+}
+
+/// The instantiation of the accumulator-generic handler `$f` for the flags of `$op`, with the
+/// prefix `$p`.
 macro_rules! with_flags {
-    ($op:expr, $f:ident) => {
+    ($op:expr, $f:ident, $p:ident) => {
         match $op.acc_flags() {
-            (false, false, false) => $f::<false, false, false> as Handler,
-            (true, false, false) => $f::<true, false, false>,
-            (false, true, false) => $f::<false, true, false>,
-            (true, true, false) => $f::<true, true, false>,
-            (false, false, true) => $f::<false, false, true>,
-            (true, false, true) => $f::<true, false, true>,
+            (false, false, false) => $f::<$p, false, false, false> as Handler,
+            (true, false, false) => $f::<$p, true, false, false>,
+            (false, true, false) => $f::<$p, false, true, false>,
+            (true, true, false) => $f::<$p, true, true, false>,
+            (false, false, true) => $f::<$p, false, false, true>,
+            (true, false, true) => $f::<$p, true, false, true>,
             (_, true, true) => unreachable!("one accumulator per instruction"),
         }
     };
 }
 
 /// Defines the handlers of instructions that fall through to the next one, and the table from
-/// instruction to handler (`handler_of`). `plain` handlers never touch the accumulator; `acc`
-/// handlers are generic over the flags of [`Op::acc_flags`]; `$control` lists the hand-written
-/// handlers and `branch_handler_of` supplies the branches.
+/// instruction to handler (`handler_for`). `plain` handlers never touch the accumulator; `acc`
+/// handlers are generic over the flags of [`Op::acc_flags`]; both are generic over the prefix
+/// `P` (see [`prefix!`]). `$control` lists the hand-written handlers and `branch_handler_for`
+/// supplies the branches.
 macro_rules! handlers {
     (
         ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident);
@@ -317,9 +357,10 @@ macro_rules! handlers {
     ) => {
         $(
             #[allow(non_snake_case, unused_variables)]
-            unsafe fn $name(
+            unsafe fn $name<const P: u8>(
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, $acc: u64,
             ) -> Exit {
+                let $ip = prefix!($ip, $cx);
                 let Op::$name($($p),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -329,9 +370,10 @@ macro_rules! handlers {
         )*
         $(
             #[allow(non_snake_case, unused_variables, unused_mut)]
-            unsafe fn $aname<const D: bool, const A: bool, const B: bool>(
+            unsafe fn $aname<const P: u8, const D: bool, const A: bool, const B: bool>(
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, mut $acc: u64,
             ) -> Exit {
+                let $ip = prefix!($ip, $cx);
                 let Op::$aname($($ap),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -340,21 +382,24 @@ macro_rules! handlers {
             }
         )*
 
-        /// The handler of `op`.
-        fn handler_of(op: &Op) -> Handler {
-            match op {
-                $(Op::$name(..) => $name,)*
-                $(Op::$aname(..) => with_flags!(op, $aname),)*
-                $(Op::$control(..) => $control,)*
-                _ => branch_handler_of(op).unwrap_or(slow),
-            }
+        /// The handler of `op` with the prefix `P` (none with a prefix for control operations
+        /// other than returns, and for store operations).
+        fn handler_for<const P: u8>(op: &Op) -> Option<Handler> {
+            Some(match op {
+                $(Op::$name(..) => $name::<P>,)*
+                $(Op::$aname(..) => with_flags!(op, $aname, P),)*
+                Op::Return(..) => Return::<P>,
+                Op::Return1(..) => Return1::<P>,
+                $(Op::$control(..) if P == NO_PREFIX => $control,)*
+                _ => return branch_handler_for::<P>(op),
+            })
         }
     };
 }
 
 handlers! {
     (ip, sp, mem, cx, acc);
-    control: [Jump, BrTable, Return, Return1, CallInternal, StackEnter];
+    control: [Jump, BrTable, CallInternal, StackEnter];
     plain: {
         Copy(r) => set!(sp, r.dst, get!(sp, r.src));
         Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
@@ -364,7 +409,7 @@ handlers! {
         ConsumeGas(amount) => charge!(cx, amount);
         ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
         ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
-        StackLeave(g, cost) => cx.globals.set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
+        StackLeave(g, cost) => stack_leave(cx, g, cost);
     }
     acc: {
         I32Load(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b));
@@ -536,7 +581,7 @@ unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u6
 }
 
 /// Defines compare-and-branch and test-and-branch handlers, generic over the accumulator
-/// flags `A` and `B` of their operands, and `branch_handler_of`.
+/// flags `A` and `B` of their operands, and `branch_handler_for`.
 macro_rules! branches {
     (
         cmp: [$($cmp:ident: $t:ty, |$x:ident, $y:ident| $e:expr;)*]
@@ -544,9 +589,10 @@ macro_rules! branches {
     ) => {
         $(
             #[allow(non_snake_case)]
-            unsafe fn $cmp<const A: bool, const B: bool>(
+            unsafe fn $cmp<const P: u8, const A: bool, const B: bool>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
             ) -> Exit {
+                let ip = prefix!(ip, cx);
                 let Op::$cmp(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -558,9 +604,10 @@ macro_rules! branches {
         )*
         $(
             #[allow(non_snake_case)]
-            unsafe fn $test<const A: bool>(
+            unsafe fn $test<const P: u8, const A: bool>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
             ) -> Exit {
+                let ip = prefix!(ip, cx);
                 let Op::$test(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -570,19 +617,19 @@ macro_rules! branches {
             }
         )*
 
-        /// The handler of a branch instruction.
-        fn branch_handler_of(op: &Op) -> Option<Handler> {
+        /// The handler of a branch instruction (see `handler_for`).
+        fn branch_handler_for<const P: u8>(op: &Op) -> Option<Handler> {
             let (_, a, b) = op.acc_flags();
             Some(match op {
                 $(Op::$cmp(..) => match (a, b) {
-                    (false, false) => $cmp::<false, false> as Handler,
-                    (true, false) => $cmp::<true, false>,
-                    (false, true) => $cmp::<false, true>,
+                    (false, false) => $cmp::<P, false, false> as Handler,
+                    (true, false) => $cmp::<P, true, false>,
+                    (false, true) => $cmp::<P, false, true>,
                     (true, true) => unreachable!("one accumulator per instruction"),
                 },)*
                 $(Op::$test(..) => match a {
-                    false => $test::<false> as Handler,
-                    true => $test::<true>,
+                    false => $test::<P, false> as Handler,
+                    true => $test::<P, true>,
                 },)*
                 _ => return None,
             })
@@ -658,7 +705,14 @@ unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc:
 }
 
 #[allow(non_snake_case)]
-unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
+unsafe fn Return<const P: u8>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    _acc: u64,
+) -> Exit {
+    let ip = prefix!(ip, cx);
     let Op::Return(base, count) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -667,7 +721,14 @@ unsafe fn Return(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, _acc:
 }
 
 #[allow(non_snake_case)]
-unsafe fn Return1(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
+unsafe fn Return1<const P: u8>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    _acc: u64,
+) -> Exit {
+    let ip = prefix!(ip, cx);
     let Op::Return1(src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -765,7 +826,9 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
 /// relative to the branch (so that a taken branch is one pointer addition). `code` holds the
 /// bodies of `funcs` one after the other, each with targets relative to its own start. A call of
 /// a defined function whose body starts with a gas charge (every metered function) gets the
-/// handler that also charges it.
+/// handler that also charges it. A region's charge, and the stack limiter's epilogue, get the
+/// handler of the instruction after them that runs them first (that instruction keeps its own
+/// handler for branches that land on it).
 pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
     // Whether `CallInternal(func)` enters a body that starts with a gas charge.
     let charged = |func: u32| {
@@ -789,7 +852,15 @@ pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
                     true => stack_enter_call::<true>,
                     false => stack_enter_call::<false>,
                 },
-                _ => handler_of(&op),
+                (Op::ConsumeGas(_), _) => body
+                    .get(at + 1)
+                    .and_then(handler_for::<CHARGE>)
+                    .unwrap_or(ConsumeGas::<NO_PREFIX>),
+                (Op::StackLeave(..), _) => body
+                    .get(at + 1)
+                    .and_then(handler_for::<LEAVE>)
+                    .unwrap_or(StackLeave::<NO_PREFIX>),
+                _ => handler_for::<NO_PREFIX>(&op).unwrap_or(slow),
             };
             out.push(Inst { handler, op });
         }
