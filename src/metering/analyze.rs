@@ -1,13 +1,14 @@
 //! One validating walk over a module that collects what both rewriting passes need.
 
 use super::error::MeteringError;
-use super::helpers::{recognize_body, HelperKind, Layout};
+use super::helpers::{recognize_body, Helper, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
+use crate::wasm::parallel::map_in_order;
 use wasmparser::{
-    CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncType, FuncValidatorAllocations,
-    FunctionBody, Operator, Payload, TypeRef, ValType, ValidPayload, Validator,
-    WasmModuleResources,
+    CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncToValidate, FuncType,
+    FuncValidatorAllocations, FunctionBody, Operator, Payload, TypeRef, ValType, ValidPayload,
+    Validator, ValidatorResources, WasmModuleResources,
 };
 
 /// The module name of the gas import.
@@ -83,7 +84,43 @@ pub(crate) enum EditKind {
     Dynamic(HelperKind),
 }
 
+/// What the walk over one function body finds.
+#[derive(Debug, Default)]
+struct BodyFacts {
+    /// The body's edits, with its regions numbered from 0.
+    plan: Plan,
+    /// Declared locals plus maximum operand-stack height.
+    stack_cost: u32,
+    /// The functions of its `ref.func`s.
+    ref_funcs: Vec<u32>,
+    /// The helper kinds its instructions need.
+    dynamic: Vec<HelperKind>,
+    /// The body as a recognised helper.
+    helper: Option<Helper>,
+}
+
+/// A function body still to validate and walk.
+type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
+
 impl Plan {
+    /// Appends the plan of the next body (a plan of that body alone, empty without rules).
+    fn append(&mut self, body: Plan) {
+        if body.body_edits.is_empty() {
+            return;
+        }
+        let first_region = self.regions.len();
+        self.body_edits.push(self.edits.len());
+        self.edits.extend(body.edits.into_iter().map(|mut edit| {
+            match &mut edit.kind {
+                EditKind::Charge(region) | EditKind::Call { region, .. } => *region += first_region,
+                EditKind::RefFunc(_) | EditKind::Dynamic(_) => {}
+            }
+            edit
+        }));
+        self.regions.extend(body.regions);
+        self.failed |= body.failed;
+    }
+
     /// Opens a region whose charge goes at module offset `at`.
     fn open_region(&mut self, at: usize) {
         let region = self.regions.len();
@@ -153,18 +190,59 @@ impl ModuleInfo {
         let mut info = Self::default();
         let floats_forbidden = rules.is_some_and(|r| !r.allows_floats());
         let mut validator = Validator::new_with_features(FEATURES);
-        let mut allocs = FuncValidatorAllocations::default();
+        // Bodies are walked after the module's sections, all together and in parallel for
+        // large modules; an error found in a body still wins over one found later in the
+        // bytes, as in a sequential walk.
+        let mut bodies = Vec::new();
+        let mut failure = None;
         for payload in super::parser().parse_all(bytes) {
-            let payload = payload?;
-            if let ValidPayload::Func(func, body) = validator.payload(&payload)? {
-                let mut fv = func.into_validator(core::mem::take(&mut allocs));
-                info.function_body(&mut fv, &body, rules, floats_forbidden)?;
-                allocs = fv.into_allocations();
+            let step = payload.map_err(MeteringError::from).and_then(|payload| {
+                if let ValidPayload::Func(func, body) = validator.payload(&payload)? {
+                    bodies.push((func, body));
+                }
+                info.section(payload, floats_forbidden)
+            });
+            if let Err(e) = step {
+                failure = Some(e);
+                break;
             }
-            info.section(payload, floats_forbidden)?;
+        }
+        let walk = |allocs: &mut FuncValidatorAllocations, (i, (func, body)): (usize, Body<'_>)| {
+            let mut fv = func.into_validator(core::mem::take(allocs));
+            let facts = info.function_body(i, &mut fv, &body, rules, floats_forbidden);
+            *allocs = fv.into_allocations();
+            facts
+        };
+        for facts in map_in_order(bodies, walk) {
+            info.absorb(facts?);
+        }
+        if let Some(e) = failure {
+            return Err(e);
         }
         info.escaping.resize(info.func_types.len(), false);
         Ok(info)
+    }
+
+    /// Adds what the walk over the next body found.
+    fn absorb(&mut self, facts: BodyFacts) {
+        let BodyFacts {
+            plan,
+            stack_cost,
+            ref_funcs,
+            dynamic,
+            helper,
+        } = facts;
+        self.plan.append(plan);
+        self.stack_costs.push(stack_cost);
+        for func in ref_funcs {
+            self.mark_escaping(func);
+        }
+        for kind in dynamic {
+            if !self.dynamic.contains(&kind) {
+                self.dynamic.push(kind);
+            }
+        }
+        self.layout.helpers.extend(helper);
     }
 
     /// Records what one section says about index spaces and references.
@@ -281,12 +359,14 @@ impl ModuleInfo {
 
     /// Validates one body and records its stack cost, references, dynamic operations and helper shape.
     fn function_body<R: WasmModuleResources>(
-        &mut self,
+        &self,
+        index: usize,
         fv: &mut wasmparser::FuncValidator<R>,
         body: &FunctionBody<'_>,
         rules: Option<&dyn CostRules>,
         floats_forbidden: bool,
-    ) -> Result<(), MeteringError> {
+    ) -> Result<BodyFacts, MeteringError> {
+        let mut facts = BodyFacts::default();
         let mut locals = body.get_locals_reader()?;
         let mut declared: u32 = 0;
         for _ in 0..locals.get_count() {
@@ -305,7 +385,7 @@ impl ModuleInfo {
         let mut max_height = 0;
         let mut ops = body.get_operators_reader()?;
         if rules.is_some() {
-            self.plan.start_body(ops.original_position() as usize);
+            facts.plan.start_body(ops.original_position() as usize);
         }
         while !ops.eof() {
             let (op, offset) = ops.read_with_offset()?;
@@ -330,39 +410,35 @@ impl ModuleInfo {
                     }
                     cost
                 };
-                self.plan
+                facts
+                    .plan
                     .op(&op, offset as usize, ops.original_position() as usize, cost);
             }
             match op {
-                Operator::RefFunc { function_index } => self.mark_escaping(function_index),
+                Operator::RefFunc { function_index } => facts.ref_funcs.push(function_index),
                 op => {
                     if let Some(kind) = HelperKind::for_op(&op) {
-                        if !self.dynamic.contains(&kind) {
-                            self.dynamic.push(kind);
+                        if !facts.dynamic.contains(&kind) {
+                            facts.dynamic.push(kind);
                         }
                     }
                 }
             }
         }
         ops.finish()?;
-        self.stack_costs.push(declared.saturating_add(max_height));
-        self.recognize_helper(body);
-        Ok(())
+        facts.stack_cost = declared.saturating_add(max_height);
+        facts.helper = self.recognize_helper(index, body);
+        Ok(facts)
     }
 
-    /// Adds the function being analysed to the layout if its body is exactly a helper's.
-    fn recognize_helper(&mut self, body: &FunctionBody<'_>) {
-        let func = self.func_imports as usize + self.stack_costs.len() - 1;
+    /// Defined function `index` as a helper of the layout, if its body is exactly a helper's.
+    fn recognize_helper(&self, index: usize, body: &FunctionBody<'_>) -> Option<Helper> {
+        let func = self.func_imports as usize + index;
         let ty = self
             .func_types
             .get(func)
-            .and_then(|t| self.types.get(*t as usize));
-        if let (Some(use_gas), Some(ty), Ok(func)) = (self.layout.use_gas, ty, u32::try_from(func))
-        {
-            self.layout
-                .helpers
-                .extend(recognize_body(func, ty, body, use_gas));
-        }
+            .and_then(|t| self.types.get(*t as usize))?;
+        recognize_body(u32::try_from(func).ok()?, ty, body, self.layout.use_gas?)
     }
 
     /// Whether type `ty` is `(param i64)` with no results.

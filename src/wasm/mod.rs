@@ -29,6 +29,7 @@ mod instance;
 pub mod ir;
 mod linker;
 mod module;
+pub(crate) mod parallel;
 mod store;
 mod translate;
 mod types;

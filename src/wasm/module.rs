@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use rayon::prelude::*;
+use super::parallel::map_in_order;
 use wasmparser::{
     DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FuncValidatorAllocations,
     FunctionBody, Operator, Parser, Payload, TableInit, TypeRef, ValidPayload, Validator,
@@ -171,9 +171,6 @@ type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
 /// A translated body: its frame layout, code and frame initialiser, positioned at 0.
 type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>);
 
-/// Bodies from which translation runs on all cores (below, the thread hand-off costs more).
-const PARALLEL_BODIES: usize = 64;
-
 /// Validates and translates `bodies` (the defined functions in order) against `m`, in
 /// parallel for large modules; the results are in the same order.
 fn translate_bodies<'a>(
@@ -189,19 +186,7 @@ fn translate_bodies<'a>(
         *allocs = reuse;
         Ok((f, translator.code().to_vec(), translator.init().collect()))
     };
-    if bodies.len() < PARALLEL_BODIES {
-        let mut state = Default::default();
-        return bodies
-            .into_iter()
-            .enumerate()
-            .map(|b| one(&mut state, b))
-            .collect();
-    }
-    bodies
-        .into_par_iter()
-        .enumerate()
-        .map_init(Default::default, one)
-        .collect()
+    map_in_order(bodies, one)
 }
 
 impl Module {
