@@ -13,8 +13,8 @@
 //! - Every instruction names its operand and result slots (frame-relative `u32`s). `i32.add`
 //!   reads two slots and writes one; a `local.set` of a just-computed value rewrites that
 //!   instruction's result slot instead of copying.
-//! - Constants of a function live in a per-function pool copied into the frame on entry, so there
-//!   is one form per operator instead of register/immediate variants.
+//! - Constants of a function live in a per-function pool copied into the frame on entry, so any
+//!   operand can be a constant; small integers can also be immediates (below).
 //! - A comparison feeding `br_if` or `if` is fused into one compare-and-branch instruction.
 //! - Branch targets are op indices within the function; values carried by a branch are moved by
 //!   explicit `Copy` instructions emitted before it (`br_table` entries carry their own move).
@@ -27,14 +27,61 @@
 //!   always adjacent and the second is never a branch target, so the accumulator is never live
 //!   across a label, a call or a trip out of the core. Only the straight-line forms listed by
 //!   [`Op::acc_flags`] (and the compare-and-branches fused from them) use it.
+//! - **Immediates.** The second operand of arithmetic and of a compare-and-branch may be a small
+//!   integer constant itself ([`IMM`]) rather than its constant slot.
 //!
 //! Compared with a stack machine this removes most dispatches (`local.get`, constants,
 //! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes;
 //! the executor runs them as threaded code, each paired with its handler (see `exec::core`).
 
 /// The accumulator's pseudo-slot (see the module docs); never a real slot, since a frame has
-/// fewer than `u32::MAX` slots.
-pub const ACC: u32 = u32::MAX;
+/// fewer slots.
+pub const ACC: u32 = 0x7fff_ffff;
+
+/// In the second operand of a three-slot op or a compare-and-branch, this bit marks an
+/// immediate: the operand is the other 31 bits, sign-extended (see [`imm`]).
+pub const IMM: u32 = 0x8000_0000;
+
+/// The immediate operand for the integer `value` (of an `i32.const` or `i64.const`), if it fits
+/// in 31 bits.
+pub(crate) fn imm(value: i64) -> Option<u32> {
+    (-(1 << 30)..1 << 30)
+        .contains(&value)
+        .then_some((value as u32 & !IMM) | IMM)
+}
+
+/// The value of immediate operand `b` as a slot holds it (sign-extended to 64 bits; a 32-bit
+/// op reads the low half).
+#[inline(always)]
+pub(crate) fn imm_value(b: u32) -> u64 {
+    (((b << 1) as i32) >> 1) as i64 as u64
+}
+
+/// How an op's second operand is given (the `B` flag of [`Op::acc_flags`]): in a slot, the
+/// accumulator or an immediate.
+pub(crate) const OPD_SLOT: u8 = 0;
+/// See [`OPD_SLOT`].
+pub(crate) const OPD_ACC: u8 = 1;
+/// See [`OPD_SLOT`].
+pub(crate) const OPD_IMM: u8 = 2;
+
+/// The [`OPD_SLOT`] kind of a second operand that may be an immediate.
+fn second(b: u32) -> u8 {
+    match b {
+        ACC => OPD_ACC,
+        b if b & IMM != 0 => OPD_IMM,
+        _ => OPD_SLOT,
+    }
+}
+
+/// The [`OPD_SLOT`] kind of a second operand that is never an immediate.
+fn second_slot(b: u32) -> u8 {
+    if b == ACC {
+        OPD_ACC
+    } else {
+        OPD_SLOT
+    }
+}
 
 /// Three-slot operands: `dst = a ⊕ b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,20 +219,20 @@ macro_rules! define_ops {
                 }
             }
 
-            /// Which operands of the op are [`ACC`], as the handler's `(D, A, B)` flags:
-            /// `D` the result (of arithmetic and loads), `A` the first operand (`a`, `src`, a
-            /// memory address, a branch condition), `B` the second (`b`, a stored value).
-            pub(crate) fn acc_flags(&self) -> (bool, bool, bool) {
+            /// The handler's `(D, A, B)` flags: whether the result (of arithmetic and loads)
+            /// and the first operand (`a`, `src`, a memory address, a branch condition) are
+            /// [`ACC`], and how the second (`b`, a stored value) is given ([`OPD_SLOT`]).
+            pub(crate) fn acc_flags(&self) -> (bool, bool, u8) {
                 match *self {
-                    $(Op::$r3(r) => (r.dst == ACC, r.a == ACC, r.b == ACC),)*
-                    $(Op::$r2(r) => (r.dst == ACC, r.src == ACC, false),)*
-                    $(Op::$load(m) => (m.val == ACC, m.addr == ACC, false),)*
-                    $(Op::$store(m) => (false, m.addr == ACC, m.val == ACC),)*
-                    $(Op::$br(b) => (false, b.a == ACC, b.b == ACC),)*
+                    $(Op::$r3(r) => (r.dst == ACC, r.a == ACC, second(r.b)),)*
+                    $(Op::$r2(r) => (r.dst == ACC, r.src == ACC, OPD_SLOT),)*
+                    $(Op::$load(m) => (m.val == ACC, m.addr == ACC, OPD_SLOT),)*
+                    $(Op::$store(m) => (false, m.addr == ACC, second_slot(m.val)),)*
+                    $(Op::$br(b) => (false, b.a == ACC, second(b.b)),)*
                     Op::BrIfEqz(t) | Op::BrIfNez(t) | Op::BrIfI64Eqz(t) | Op::BrIfI64Nez(t) => {
-                        (false, t.cond == ACC, false)
+                        (false, t.cond == ACC, OPD_SLOT)
                     }
-                    _ => (false, false, false),
+                    _ => (false, false, OPD_SLOT),
                 }
             }
         }

@@ -21,7 +21,9 @@ use wasmparser::{
 
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
-use super::ir::{Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, ACC, R2, R3, RETURN_TARGET};
+use super::ir::{
+    imm, Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, ACC, R2, R3, RETURN_TARGET,
+};
 use super::module::ModuleInner;
 
 /// Up to this many declared locals are zeroed on entry by copying zeros from the pool together
@@ -57,8 +59,8 @@ enum Opd {
     Temp,
     /// In this local's slot.
     Local(u32),
-    /// In this constant slot.
-    Const(u32),
+    /// In this constant slot, and as this immediate operand if it is a small integer.
+    Const(u32, Option<u32>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,7 +213,9 @@ impl<'a> FuncTranslator<'a> {
         let frame_size =
             u64::from(const_base) + self.consts.len() as u64 + u64::from(max_height) + 1;
         let frame_size = u32::try_from(frame_size)
-            .map_err(|_| CompileError::Limit("function frame exceeds 2^32 slots".to_string()))?;
+            .ok()
+            .filter(|&size| size < ACC)
+            .ok_or_else(|| CompileError::Limit("function frame exceeds 2^31 slots".to_string()))?;
 
         // Pass 2: translate.
         self.code.clear();
@@ -271,7 +275,7 @@ impl<'a> FuncTranslator<'a> {
         match self.stack[h] {
             Opd::Temp => self.temp_base + h as u32,
             Opd::Local(i) => i,
-            Opd::Const(slot) => slot,
+            Opd::Const(slot, _) => slot,
         }
     }
 
@@ -374,7 +378,13 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn binary(&mut self, make: fn(R3) -> Op) {
-        let b = self.pop_acc();
+        let b = match self.stack.last() {
+            Some(&Opd::Const(_, Some(imm))) => {
+                self.stack.pop();
+                imm
+            }
+            _ => self.pop_acc(),
+        };
         let a = self.pop_acc();
         let dst = self.push_temp();
         self.emit_result(make(R3 { dst, a, b }));
@@ -580,7 +590,7 @@ impl<'a> FuncTranslator<'a> {
     /// Translates a call of a gas-charging function as a native charge; returns whether it did.
     fn fuse_gas(&mut self, function_index: u32, gas: &GasFusion) -> bool {
         if gas.charge_import == Some(function_index) {
-            if let Some(&Opd::Const(slot)) = self.stack.last() {
+            if let Some(&Opd::Const(slot, _)) = self.stack.last() {
                 let amount = self.consts[(slot - self.const_base) as usize];
                 if (amount as i64) >= 0 {
                     self.stack.pop();
@@ -909,11 +919,11 @@ impl<'a> FuncTranslator<'a> {
                 let src = self.pop_slot();
                 self.emit(Op::GlobalSet(src, global_index));
             }
-            Operator::I32Const { value } => self.push_const(value as u32 as u64),
-            Operator::I64Const { value } => self.push_const(value as u64),
-            Operator::F32Const { value } => self.push_const(value.bits() as u64),
-            Operator::F64Const { value } => self.push_const(value.bits()),
-            Operator::RefNull { .. } => self.push_const(0),
+            Operator::I32Const { value } => self.push_const(value as u32 as u64, imm(value.into())),
+            Operator::I64Const { value } => self.push_const(value as u64, imm(value)),
+            Operator::F32Const { value } => self.push_const(value.bits() as u64, None),
+            Operator::F64Const { value } => self.push_const(value.bits(), None),
+            Operator::RefNull { .. } => self.push_const(0, None),
             Operator::RefIsNull => self.unary(Op::I64Eqz),
             Operator::RefFunc { function_index } => {
                 let dst = self.push_temp();
@@ -985,9 +995,10 @@ impl<'a> FuncTranslator<'a> {
         }
     }
 
-    fn push_const(&mut self, value: u64) {
+    /// Pushes a constant held in a slot as `value`, and as the immediate `imm` if an integer.
+    fn push_const(&mut self, value: u64, imm: Option<u32>) {
         let slot = self.const_slots[&value];
-        self.stack.push(Opd::Const(slot));
+        self.stack.push(Opd::Const(slot, imm));
     }
 
     /// `local.set`/`local.tee`: writes the top value to `local`, retargeting the op that just

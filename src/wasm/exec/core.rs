@@ -20,7 +20,7 @@ use super::num::{
 use super::view::{GlobalsView, MemView};
 use crate::wasm::error::TrapCode;
 use crate::wasm::gas::GasCharge;
-use crate::wasm::ir::{Op, RETURN_TARGET};
+use crate::wasm::ir::{imm_value, Op, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
 use crate::wasm::translate::TranslatedFunc;
 
 /// An instruction of threaded code: its handler and the instruction itself.
@@ -214,6 +214,16 @@ macro_rules! read {
         }
     };
 }
+/// The second operand, given as the kind `B` says (see [`Op::acc_flags`]).
+macro_rules! read_b {
+    ($sp:ident, $acc:ident, $i:expr) => {
+        match B {
+            OPD_ACC => $acc,
+            OPD_IMM => imm_value($i),
+            _ => get!($sp, $i),
+        }
+    };
+}
 macro_rules! write {
     ($sp:ident, $acc:ident, $i:expr, $v:expr) => {{
         let v = $v;
@@ -245,7 +255,7 @@ macro_rules! bin {
     ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
         let r = $r;
         let $a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
-        let $b = <$t>::from_slot(read!(B, $sp, $acc, r.b));
+        let $b = <$t>::from_slot(read_b!($sp, $acc, r.b));
         write!($sp, $acc, r.dst, ($e).into_slot());
     }};
 }
@@ -253,7 +263,7 @@ macro_rules! bin_trap {
     ($sp:ident, $acc:ident, $r:expr, $t:ty, $f:expr) => {{
         let r = $r;
         let a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
-        let b = <$t>::from_slot(read!(B, $sp, $acc, r.b));
+        let b = <$t>::from_slot(read_b!($sp, $acc, r.b));
         match $f(a, b) {
             Ok(v) => write!($sp, $acc, r.dst, v.into_slot()),
             Err(code) => return Exit::Trap(code),
@@ -273,7 +283,7 @@ macro_rules! load {
 macro_rules! store {
     ($sp:ident, $acc:ident, $mem:ident, $m:expr, $n:literal, |$v:ident| $e:expr) => {{
         let m = $m;
-        let $v = read!(B, $sp, $acc, m.val);
+        let $v = read_b!($sp, $acc, m.val);
         let addr = read!(A, $sp, $acc, m.addr) as u32 as u64;
         if let Err(code) = $mem.write::<$n>(addr, m.offset, $e) {
             return Exit::Trap(code);
@@ -328,24 +338,46 @@ fn stack_leave(cx: &mut Cx, g: u32, cost: u32) {
 }
 
 /// The instantiation of the accumulator-generic handler `$f` for the flags of `$op`, with the
-/// prefix `$p`.
+/// prefix `$p`, among the forms of its category: `r3` (arithmetic: any result, first and second
+/// operand), `r2` (unary ops and loads: no second operand) or `store` (no result).
 macro_rules! with_flags {
-    ($op:expr, $f:ident, $p:ident) => {
+    (r3, $op:expr, $f:ident, $p:ident) => {
         match $op.acc_flags() {
-            (false, false, false) => $f::<$p, false, false, false> as Handler,
-            (true, false, false) => $f::<$p, true, false, false>,
-            (false, true, false) => $f::<$p, false, true, false>,
-            (true, true, false) => $f::<$p, true, true, false>,
-            (false, false, true) => $f::<$p, false, false, true>,
-            (true, false, true) => $f::<$p, true, false, true>,
-            (_, true, true) => unreachable!("one accumulator per instruction"),
+            (false, false, OPD_SLOT) => $f::<$p, false, false, OPD_SLOT> as Handler,
+            (false, true, OPD_SLOT) => $f::<$p, false, true, OPD_SLOT>,
+            (false, false, OPD_ACC) => $f::<$p, false, false, OPD_ACC>,
+            (false, false, OPD_IMM) => $f::<$p, false, false, OPD_IMM>,
+            (false, true, OPD_IMM) => $f::<$p, false, true, OPD_IMM>,
+            (true, false, OPD_SLOT) => $f::<$p, true, false, OPD_SLOT>,
+            (true, true, OPD_SLOT) => $f::<$p, true, true, OPD_SLOT>,
+            (true, false, OPD_ACC) => $f::<$p, true, false, OPD_ACC>,
+            (true, false, OPD_IMM) => $f::<$p, true, false, OPD_IMM>,
+            (true, true, OPD_IMM) => $f::<$p, true, true, OPD_IMM>,
+            flags => unreachable!("no form {flags:?}"),
+        }
+    };
+    (r2, $op:expr, $f:ident, $p:ident) => {
+        match $op.acc_flags() {
+            (false, false, _) => $f::<$p, false, false, OPD_SLOT> as Handler,
+            (false, true, _) => $f::<$p, false, true, OPD_SLOT>,
+            (true, false, _) => $f::<$p, true, false, OPD_SLOT>,
+            (true, true, _) => $f::<$p, true, true, OPD_SLOT>,
+        }
+    };
+    (store, $op:expr, $f:ident, $p:ident) => {
+        match $op.acc_flags() {
+            (_, false, OPD_SLOT) => $f::<$p, false, false, OPD_SLOT> as Handler,
+            (_, true, OPD_SLOT) => $f::<$p, false, true, OPD_SLOT>,
+            (_, false, OPD_ACC) => $f::<$p, false, false, OPD_ACC>,
+            flags => unreachable!("no store form {flags:?}"),
         }
     };
 }
 
 /// Defines the handlers of instructions that fall through to the next one, and the table from
 /// instruction to handler (`handler_for`). `plain` handlers never touch the accumulator; `acc`
-/// handlers are generic over the flags of [`Op::acc_flags`]; both are generic over the prefix
+/// handlers are generic over the flags of [`Op::acc_flags`], each instantiated for the forms of
+/// its category (see [`with_flags!`]); both are generic over the prefix
 /// `P` (see [`prefix!`]). `$control` lists the hand-written handlers and `branch_handler_for`
 /// supplies the branches.
 macro_rules! handlers {
@@ -353,7 +385,7 @@ macro_rules! handlers {
         ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident);
         control: [$($control:ident),* $(,)?];
         plain: { $($name:ident($($p:pat),*) => $body:expr;)* }
-        acc: { $($aname:ident($($ap:pat),*) => $abody:expr;)* }
+        acc: { $($cat:ident $aname:ident($($ap:pat),*) => $abody:expr;)* }
     ) => {
         $(
             #[allow(non_snake_case, unused_variables)]
@@ -370,7 +402,7 @@ macro_rules! handlers {
         )*
         $(
             #[allow(non_snake_case, unused_variables, unused_mut)]
-            unsafe fn $aname<const P: u8, const D: bool, const A: bool, const B: bool>(
+            unsafe fn $aname<const P: u8, const D: bool, const A: bool, const B: u8>(
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, mut $acc: u64,
             ) -> Exit {
                 let $ip = prefix!($ip, $cx);
@@ -387,7 +419,7 @@ macro_rules! handlers {
         fn handler_for<const P: u8>(op: &Op) -> Option<Handler> {
             Some(match op {
                 $(Op::$name(..) => $name::<P>,)*
-                $(Op::$aname(..) => with_flags!(op, $aname, P),)*
+                $(Op::$aname(..) => with_flags!($cat, op, $aname, P),)*
                 Op::Return(..) => Return::<P>,
                 Op::Return1(..) => Return1::<P>,
                 $(Op::$control(..) if P == NO_PREFIX => $control,)*
@@ -412,157 +444,157 @@ handlers! {
         StackLeave(g, cost) => stack_leave(cx, g, cost);
     }
     acc: {
-        I32Load(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b));
-        I64Load(m) => load!(sp, acc, mem, m, 8, |b| u64::from_le_bytes(b));
-        I32Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i32);
-        I32Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u32);
-        I32Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
-        I32Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
-        I64Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i64);
-        I64Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u64);
-        I64Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
-        I64Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
-        I64Load32S(m) => load!(sp, acc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
-        I64Load32U(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
-        I32Store(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
-        I64Store(m) => store!(sp, acc, mem, m, 8, |v| v.to_le_bytes());
-        I32Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
-        I32Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
-        I64Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
-        I64Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
-        I64Store32(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
-        I32Eqz(r) => un!(sp, acc, r, u32, |a| a == 0);
-        I32Eq(r) => bin!(sp, acc, r, u32, |a, b| a == b);
-        I32Ne(r) => bin!(sp, acc, r, u32, |a, b| a != b);
-        I32LtS(r) => bin!(sp, acc, r, i32, |a, b| a < b);
-        I32LtU(r) => bin!(sp, acc, r, u32, |a, b| a < b);
-        I32GtS(r) => bin!(sp, acc, r, i32, |a, b| a > b);
-        I32GtU(r) => bin!(sp, acc, r, u32, |a, b| a > b);
-        I32LeS(r) => bin!(sp, acc, r, i32, |a, b| a <= b);
-        I32LeU(r) => bin!(sp, acc, r, u32, |a, b| a <= b);
-        I32GeS(r) => bin!(sp, acc, r, i32, |a, b| a >= b);
-        I32GeU(r) => bin!(sp, acc, r, u32, |a, b| a >= b);
-        I32Clz(r) => un!(sp, acc, r, u32, |a| a.leading_zeros());
-        I32Ctz(r) => un!(sp, acc, r, u32, |a| a.trailing_zeros());
-        I32Popcnt(r) => un!(sp, acc, r, u32, |a| a.count_ones());
-        I32Add(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_add(b));
-        I32Sub(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_sub(b));
-        I32Mul(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_mul(b));
-        I32DivS(r) => bin_trap!(sp, acc, r, i32, div_s!(i32));
-        I32DivU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_div));
-        I32RemS(r) => bin_trap!(sp, acc, r, i32, checked!(i32, wrapping_rem));
-        I32RemU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_rem));
-        I32And(r) => bin!(sp, acc, r, u32, |a, b| a & b);
-        I32Or(r) => bin!(sp, acc, r, u32, |a, b| a | b);
-        I32Xor(r) => bin!(sp, acc, r, u32, |a, b| a ^ b);
-        I32Shl(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shl(b));
-        I32ShrS(r) => bin!(sp, acc, r, i32, |a, b| a.wrapping_shr(b as u32));
-        I32ShrU(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shr(b));
-        I32Rotl(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_left(b));
-        I32Rotr(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_right(b));
-        I64Eqz(r) => un!(sp, acc, r, u64, |a| a == 0);
-        I64Eq(r) => bin!(sp, acc, r, u64, |a, b| a == b);
-        I64Ne(r) => bin!(sp, acc, r, u64, |a, b| a != b);
-        I64LtS(r) => bin!(sp, acc, r, i64, |a, b| a < b);
-        I64LtU(r) => bin!(sp, acc, r, u64, |a, b| a < b);
-        I64GtS(r) => bin!(sp, acc, r, i64, |a, b| a > b);
-        I64GtU(r) => bin!(sp, acc, r, u64, |a, b| a > b);
-        I64LeS(r) => bin!(sp, acc, r, i64, |a, b| a <= b);
-        I64LeU(r) => bin!(sp, acc, r, u64, |a, b| a <= b);
-        I64GeS(r) => bin!(sp, acc, r, i64, |a, b| a >= b);
-        I64GeU(r) => bin!(sp, acc, r, u64, |a, b| a >= b);
-        I64Clz(r) => un!(sp, acc, r, u64, |a| a.leading_zeros() as u64);
-        I64Ctz(r) => un!(sp, acc, r, u64, |a| a.trailing_zeros() as u64);
-        I64Popcnt(r) => un!(sp, acc, r, u64, |a| a.count_ones() as u64);
-        I64Add(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_add(b));
-        I64Sub(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_sub(b));
-        I64Mul(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_mul(b));
-        I64DivS(r) => bin_trap!(sp, acc, r, i64, div_s!(i64));
-        I64DivU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_div));
-        I64RemS(r) => bin_trap!(sp, acc, r, i64, checked!(i64, wrapping_rem));
-        I64RemU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_rem));
-        I64And(r) => bin!(sp, acc, r, u64, |a, b| a & b);
-        I64Or(r) => bin!(sp, acc, r, u64, |a, b| a | b);
-        I64Xor(r) => bin!(sp, acc, r, u64, |a, b| a ^ b);
-        I64Shl(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shl(b as u32));
-        I64ShrS(r) => bin!(sp, acc, r, i64, |a, b| a.wrapping_shr(b as u32));
-        I64ShrU(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shr(b as u32));
-        I64Rotl(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_left((b % 64) as u32));
-        I64Rotr(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_right((b % 64) as u32));
-        F32Eq(r) => bin!(sp, acc, r, f32, |a, b| a == b);
-        F32Ne(r) => bin!(sp, acc, r, f32, |a, b| a != b);
-        F32Lt(r) => bin!(sp, acc, r, f32, |a, b| a < b);
-        F32Gt(r) => bin!(sp, acc, r, f32, |a, b| a > b);
-        F32Le(r) => bin!(sp, acc, r, f32, |a, b| a <= b);
-        F32Ge(r) => bin!(sp, acc, r, f32, |a, b| a >= b);
-        F32Abs(r) => un!(sp, acc, r, u32, |a| a & 0x7fff_ffff);
-        F32Neg(r) => un!(sp, acc, r, u32, |a| a ^ 0x8000_0000);
-        F32Ceil(r) => un!(sp, acc, r, f32, |a| canon(a.ceil()));
-        F32Floor(r) => un!(sp, acc, r, f32, |a| canon(a.floor()));
-        F32Trunc(r) => un!(sp, acc, r, f32, |a| canon(a.trunc()));
-        F32Nearest(r) => un!(sp, acc, r, f32, |a| canon(a.round_ties_even()));
-        F32Sqrt(r) => un!(sp, acc, r, f32, |a| canon(a.sqrt()));
-        F32Add(r) => bin!(sp, acc, r, f32, |a, b| canon(a + b));
-        F32Sub(r) => bin!(sp, acc, r, f32, |a, b| canon(a - b));
-        F32Mul(r) => bin!(sp, acc, r, f32, |a, b| canon(a * b));
-        F32Div(r) => bin!(sp, acc, r, f32, |a, b| canon(a / b));
-        F32Min(r) => bin!(sp, acc, r, f32, |a, b| fmin(a, b));
-        F32Max(r) => bin!(sp, acc, r, f32, |a, b| fmax(a, b));
-        F32Copysign(r) => bin!(sp, acc, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
-        F64Eq(r) => bin!(sp, acc, r, f64, |a, b| a == b);
-        F64Ne(r) => bin!(sp, acc, r, f64, |a, b| a != b);
-        F64Lt(r) => bin!(sp, acc, r, f64, |a, b| a < b);
-        F64Gt(r) => bin!(sp, acc, r, f64, |a, b| a > b);
-        F64Le(r) => bin!(sp, acc, r, f64, |a, b| a <= b);
-        F64Ge(r) => bin!(sp, acc, r, f64, |a, b| a >= b);
-        F64Abs(r) => un!(sp, acc, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
-        F64Neg(r) => un!(sp, acc, r, u64, |a| a ^ 0x8000_0000_0000_0000);
-        F64Ceil(r) => un!(sp, acc, r, f64, |a| canon(a.ceil()));
-        F64Floor(r) => un!(sp, acc, r, f64, |a| canon(a.floor()));
-        F64Trunc(r) => un!(sp, acc, r, f64, |a| canon(a.trunc()));
-        F64Nearest(r) => un!(sp, acc, r, f64, |a| canon(a.round_ties_even()));
-        F64Sqrt(r) => un!(sp, acc, r, f64, |a| canon(a.sqrt()));
-        F64Add(r) => bin!(sp, acc, r, f64, |a, b| canon(a + b));
-        F64Sub(r) => bin!(sp, acc, r, f64, |a, b| canon(a - b));
-        F64Mul(r) => bin!(sp, acc, r, f64, |a, b| canon(a * b));
-        F64Div(r) => bin!(sp, acc, r, f64, |a, b| canon(a / b));
-        F64Min(r) => bin!(sp, acc, r, f64, |a, b| fmin(a, b));
-        F64Max(r) => bin!(sp, acc, r, f64, |a, b| fmax(a, b));
-        F64Copysign(r) => bin!(sp, acc, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
-        I32WrapI64(r) => un!(sp, acc, r, u64, |a| a as u32);
-        I32TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-        I32TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-        I32TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-        I32TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-        I64ExtendI32S(r) => un!(sp, acc, r, i32, |a| a as i64);
-        I64ExtendI32U(r) => un!(sp, acc, r, u32, |a| a as u64);
-        I64TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-        I64TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-        I64TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-        I64TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-        F32ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f32);
-        F32ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f32);
-        F32ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f32);
-        F32ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f32);
-        F32DemoteF64(r) => un!(sp, acc, r, f64, |a| canon(a as f32));
-        F64ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f64);
-        F64ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f64);
-        F64ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f64);
-        F64ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f64);
-        F64PromoteF32(r) => un!(sp, acc, r, f32, |a| canon(a as f64));
-        I32Extend8S(r) => un!(sp, acc, r, u32, |a| a as i8 as i32);
-        I32Extend16S(r) => un!(sp, acc, r, u32, |a| a as i16 as i32);
-        I64Extend8S(r) => un!(sp, acc, r, u64, |a| a as i8 as i64);
-        I64Extend16S(r) => un!(sp, acc, r, u64, |a| a as i16 as i64);
-        I64Extend32S(r) => un!(sp, acc, r, u64, |a| a as i32 as i64);
-        I32TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i32);
-        I32TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u32);
-        I32TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i32);
-        I32TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u32);
-        I64TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i64);
-        I64TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u64);
-        I64TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i64);
-        I64TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u64);
+        r2 I32Load(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b));
+        r2 I64Load(m) => load!(sp, acc, mem, m, 8, |b| u64::from_le_bytes(b));
+        r2 I32Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i32);
+        r2 I32Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u32);
+        r2 I32Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
+        r2 I32Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
+        r2 I64Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i64);
+        r2 I64Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u64);
+        r2 I64Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
+        r2 I64Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
+        r2 I64Load32S(m) => load!(sp, acc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
+        r2 I64Load32U(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
+        store I32Store(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
+        store I64Store(m) => store!(sp, acc, mem, m, 8, |v| v.to_le_bytes());
+        store I32Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
+        store I32Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
+        store I64Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
+        store I64Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
+        store I64Store32(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
+        r2 I32Eqz(r) => un!(sp, acc, r, u32, |a| a == 0);
+        r3 I32Eq(r) => bin!(sp, acc, r, u32, |a, b| a == b);
+        r3 I32Ne(r) => bin!(sp, acc, r, u32, |a, b| a != b);
+        r3 I32LtS(r) => bin!(sp, acc, r, i32, |a, b| a < b);
+        r3 I32LtU(r) => bin!(sp, acc, r, u32, |a, b| a < b);
+        r3 I32GtS(r) => bin!(sp, acc, r, i32, |a, b| a > b);
+        r3 I32GtU(r) => bin!(sp, acc, r, u32, |a, b| a > b);
+        r3 I32LeS(r) => bin!(sp, acc, r, i32, |a, b| a <= b);
+        r3 I32LeU(r) => bin!(sp, acc, r, u32, |a, b| a <= b);
+        r3 I32GeS(r) => bin!(sp, acc, r, i32, |a, b| a >= b);
+        r3 I32GeU(r) => bin!(sp, acc, r, u32, |a, b| a >= b);
+        r2 I32Clz(r) => un!(sp, acc, r, u32, |a| a.leading_zeros());
+        r2 I32Ctz(r) => un!(sp, acc, r, u32, |a| a.trailing_zeros());
+        r2 I32Popcnt(r) => un!(sp, acc, r, u32, |a| a.count_ones());
+        r3 I32Add(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_add(b));
+        r3 I32Sub(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_sub(b));
+        r3 I32Mul(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_mul(b));
+        r3 I32DivS(r) => bin_trap!(sp, acc, r, i32, div_s!(i32));
+        r3 I32DivU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_div));
+        r3 I32RemS(r) => bin_trap!(sp, acc, r, i32, checked!(i32, wrapping_rem));
+        r3 I32RemU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_rem));
+        r3 I32And(r) => bin!(sp, acc, r, u32, |a, b| a & b);
+        r3 I32Or(r) => bin!(sp, acc, r, u32, |a, b| a | b);
+        r3 I32Xor(r) => bin!(sp, acc, r, u32, |a, b| a ^ b);
+        r3 I32Shl(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shl(b));
+        r3 I32ShrS(r) => bin!(sp, acc, r, i32, |a, b| a.wrapping_shr(b as u32));
+        r3 I32ShrU(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shr(b));
+        r3 I32Rotl(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_left(b));
+        r3 I32Rotr(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_right(b));
+        r2 I64Eqz(r) => un!(sp, acc, r, u64, |a| a == 0);
+        r3 I64Eq(r) => bin!(sp, acc, r, u64, |a, b| a == b);
+        r3 I64Ne(r) => bin!(sp, acc, r, u64, |a, b| a != b);
+        r3 I64LtS(r) => bin!(sp, acc, r, i64, |a, b| a < b);
+        r3 I64LtU(r) => bin!(sp, acc, r, u64, |a, b| a < b);
+        r3 I64GtS(r) => bin!(sp, acc, r, i64, |a, b| a > b);
+        r3 I64GtU(r) => bin!(sp, acc, r, u64, |a, b| a > b);
+        r3 I64LeS(r) => bin!(sp, acc, r, i64, |a, b| a <= b);
+        r3 I64LeU(r) => bin!(sp, acc, r, u64, |a, b| a <= b);
+        r3 I64GeS(r) => bin!(sp, acc, r, i64, |a, b| a >= b);
+        r3 I64GeU(r) => bin!(sp, acc, r, u64, |a, b| a >= b);
+        r2 I64Clz(r) => un!(sp, acc, r, u64, |a| a.leading_zeros() as u64);
+        r2 I64Ctz(r) => un!(sp, acc, r, u64, |a| a.trailing_zeros() as u64);
+        r2 I64Popcnt(r) => un!(sp, acc, r, u64, |a| a.count_ones() as u64);
+        r3 I64Add(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_add(b));
+        r3 I64Sub(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_sub(b));
+        r3 I64Mul(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_mul(b));
+        r3 I64DivS(r) => bin_trap!(sp, acc, r, i64, div_s!(i64));
+        r3 I64DivU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_div));
+        r3 I64RemS(r) => bin_trap!(sp, acc, r, i64, checked!(i64, wrapping_rem));
+        r3 I64RemU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_rem));
+        r3 I64And(r) => bin!(sp, acc, r, u64, |a, b| a & b);
+        r3 I64Or(r) => bin!(sp, acc, r, u64, |a, b| a | b);
+        r3 I64Xor(r) => bin!(sp, acc, r, u64, |a, b| a ^ b);
+        r3 I64Shl(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shl(b as u32));
+        r3 I64ShrS(r) => bin!(sp, acc, r, i64, |a, b| a.wrapping_shr(b as u32));
+        r3 I64ShrU(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shr(b as u32));
+        r3 I64Rotl(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_left((b % 64) as u32));
+        r3 I64Rotr(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_right((b % 64) as u32));
+        r3 F32Eq(r) => bin!(sp, acc, r, f32, |a, b| a == b);
+        r3 F32Ne(r) => bin!(sp, acc, r, f32, |a, b| a != b);
+        r3 F32Lt(r) => bin!(sp, acc, r, f32, |a, b| a < b);
+        r3 F32Gt(r) => bin!(sp, acc, r, f32, |a, b| a > b);
+        r3 F32Le(r) => bin!(sp, acc, r, f32, |a, b| a <= b);
+        r3 F32Ge(r) => bin!(sp, acc, r, f32, |a, b| a >= b);
+        r2 F32Abs(r) => un!(sp, acc, r, u32, |a| a & 0x7fff_ffff);
+        r2 F32Neg(r) => un!(sp, acc, r, u32, |a| a ^ 0x8000_0000);
+        r2 F32Ceil(r) => un!(sp, acc, r, f32, |a| canon(a.ceil()));
+        r2 F32Floor(r) => un!(sp, acc, r, f32, |a| canon(a.floor()));
+        r2 F32Trunc(r) => un!(sp, acc, r, f32, |a| canon(a.trunc()));
+        r2 F32Nearest(r) => un!(sp, acc, r, f32, |a| canon(a.round_ties_even()));
+        r2 F32Sqrt(r) => un!(sp, acc, r, f32, |a| canon(a.sqrt()));
+        r3 F32Add(r) => bin!(sp, acc, r, f32, |a, b| canon(a + b));
+        r3 F32Sub(r) => bin!(sp, acc, r, f32, |a, b| canon(a - b));
+        r3 F32Mul(r) => bin!(sp, acc, r, f32, |a, b| canon(a * b));
+        r3 F32Div(r) => bin!(sp, acc, r, f32, |a, b| canon(a / b));
+        r3 F32Min(r) => bin!(sp, acc, r, f32, |a, b| fmin(a, b));
+        r3 F32Max(r) => bin!(sp, acc, r, f32, |a, b| fmax(a, b));
+        r3 F32Copysign(r) => bin!(sp, acc, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
+        r3 F64Eq(r) => bin!(sp, acc, r, f64, |a, b| a == b);
+        r3 F64Ne(r) => bin!(sp, acc, r, f64, |a, b| a != b);
+        r3 F64Lt(r) => bin!(sp, acc, r, f64, |a, b| a < b);
+        r3 F64Gt(r) => bin!(sp, acc, r, f64, |a, b| a > b);
+        r3 F64Le(r) => bin!(sp, acc, r, f64, |a, b| a <= b);
+        r3 F64Ge(r) => bin!(sp, acc, r, f64, |a, b| a >= b);
+        r2 F64Abs(r) => un!(sp, acc, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
+        r2 F64Neg(r) => un!(sp, acc, r, u64, |a| a ^ 0x8000_0000_0000_0000);
+        r2 F64Ceil(r) => un!(sp, acc, r, f64, |a| canon(a.ceil()));
+        r2 F64Floor(r) => un!(sp, acc, r, f64, |a| canon(a.floor()));
+        r2 F64Trunc(r) => un!(sp, acc, r, f64, |a| canon(a.trunc()));
+        r2 F64Nearest(r) => un!(sp, acc, r, f64, |a| canon(a.round_ties_even()));
+        r2 F64Sqrt(r) => un!(sp, acc, r, f64, |a| canon(a.sqrt()));
+        r3 F64Add(r) => bin!(sp, acc, r, f64, |a, b| canon(a + b));
+        r3 F64Sub(r) => bin!(sp, acc, r, f64, |a, b| canon(a - b));
+        r3 F64Mul(r) => bin!(sp, acc, r, f64, |a, b| canon(a * b));
+        r3 F64Div(r) => bin!(sp, acc, r, f64, |a, b| canon(a / b));
+        r3 F64Min(r) => bin!(sp, acc, r, f64, |a, b| fmin(a, b));
+        r3 F64Max(r) => bin!(sp, acc, r, f64, |a, b| fmax(a, b));
+        r3 F64Copysign(r) => bin!(sp, acc, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
+        r2 I32WrapI64(r) => un!(sp, acc, r, u64, |a| a as u32);
+        r2 I32TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        r2 I32TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        r2 I32TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        r2 I32TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        r2 I64ExtendI32S(r) => un!(sp, acc, r, i32, |a| a as i64);
+        r2 I64ExtendI32U(r) => un!(sp, acc, r, u32, |a| a as u64);
+        r2 I64TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        r2 I64TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        r2 I64TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        r2 I64TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        r2 F32ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f32);
+        r2 F32ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f32);
+        r2 F32ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f32);
+        r2 F32ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f32);
+        r2 F32DemoteF64(r) => un!(sp, acc, r, f64, |a| canon(a as f32));
+        r2 F64ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f64);
+        r2 F64ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f64);
+        r2 F64ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f64);
+        r2 F64ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f64);
+        r2 F64PromoteF32(r) => un!(sp, acc, r, f32, |a| canon(a as f64));
+        r2 I32Extend8S(r) => un!(sp, acc, r, u32, |a| a as i8 as i32);
+        r2 I32Extend16S(r) => un!(sp, acc, r, u32, |a| a as i16 as i32);
+        r2 I64Extend8S(r) => un!(sp, acc, r, u64, |a| a as i8 as i64);
+        r2 I64Extend16S(r) => un!(sp, acc, r, u64, |a| a as i16 as i64);
+        r2 I64Extend32S(r) => un!(sp, acc, r, u64, |a| a as i32 as i64);
+        r2 I32TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i32);
+        r2 I32TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u32);
+        r2 I32TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i32);
+        r2 I32TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u32);
+        r2 I64TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i64);
+        r2 I64TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u64);
+        r2 I64TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i64);
+        r2 I64TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u64);
     }
 }
 
@@ -580,8 +612,8 @@ unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u6
     dispatch!(jump(ip, rel), sp, mem, cx, acc)
 }
 
-/// Defines compare-and-branch and test-and-branch handlers, generic over the accumulator
-/// flags `A` and `B` of their operands, and `branch_handler_for`.
+/// Defines compare-and-branch and test-and-branch handlers, generic over the flags `A` and `B`
+/// of their operands (see [`Op::acc_flags`]), and `branch_handler_for`.
 macro_rules! branches {
     (
         cmp: [$($cmp:ident: $t:ty, |$x:ident, $y:ident| $e:expr;)*]
@@ -589,7 +621,7 @@ macro_rules! branches {
     ) => {
         $(
             #[allow(non_snake_case)]
-            unsafe fn $cmp<const P: u8, const A: bool, const B: bool>(
+            unsafe fn $cmp<const P: u8, const A: bool, const B: u8>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
             ) -> Exit {
                 let ip = prefix!(ip, cx);
@@ -597,7 +629,7 @@ macro_rules! branches {
                     std::hint::unreachable_unchecked()
                 };
                 let $x = <$t>::from_slot(read!(A, sp, acc, b.a));
-                let $y = <$t>::from_slot(read!(B, sp, acc, b.b));
+                let $y = <$t>::from_slot(read_b!(sp, acc, b.b));
                 let next = if $e { jump(ip, b.target) } else { ip.add(1) };
                 dispatch!(next, sp, mem, cx, acc)
             }
@@ -622,10 +654,12 @@ macro_rules! branches {
             let (_, a, b) = op.acc_flags();
             Some(match op {
                 $(Op::$cmp(..) => match (a, b) {
-                    (false, false) => $cmp::<P, false, false> as Handler,
-                    (true, false) => $cmp::<P, true, false>,
-                    (false, true) => $cmp::<P, false, true>,
-                    (true, true) => unreachable!("one accumulator per instruction"),
+                    (false, OPD_SLOT) => $cmp::<P, false, OPD_SLOT> as Handler,
+                    (true, OPD_SLOT) => $cmp::<P, true, OPD_SLOT>,
+                    (false, OPD_ACC) => $cmp::<P, false, OPD_ACC>,
+                    (false, OPD_IMM) => $cmp::<P, false, OPD_IMM>,
+                    (true, OPD_IMM) => $cmp::<P, true, OPD_IMM>,
+                    flags => unreachable!("no branch form {flags:?}"),
                 },)*
                 $(Op::$test(..) => match a {
                     false => $test::<P, false> as Handler,

@@ -1,8 +1,11 @@
-//! The accumulator: a value that one instruction produces and the next consumes is passed in a
-//! register instead of a frame slot (see `ewvm::wasm::ir`). Each export below chains operators
-//! so that every accumulator form is used (result of arithmetic and loads; first and second
-//! operand of arithmetic; unary operand; load and store address; stored value; branch
-//! condition; compare-and-branch operand), and is checked against the same computation in Rust.
+//! Operand forms of the internal code (see `ewvm::wasm::ir`). The accumulator: a value that one
+//! instruction produces and the next consumes is passed in a register instead of a frame slot.
+//! Immediates: a small integer constant as a second operand is part of the instruction. Each
+//! export below chains operators so that every form is used (accumulator as result of
+//! arithmetic and loads; first and second operand of arithmetic; unary operand; load and store
+//! address; stored value; branch condition; compare-and-branch operand; immediates at and just
+//! past the 31-bit bounds, 32- and 64-bit, in arithmetic and compare-and-branches), and is
+//! checked against the same computation in Rust.
 
 use ewvm::wasm::{Engine, Error, Linker, Module, Store, TrapCode, Val};
 
@@ -38,6 +41,30 @@ const CHAINS: &str = r#"(module
   ;; a trap in the middle of a chain
   (func (export "div") (param $x i32) (param $y i32) (result i32)
     (i32.add (i32.const 1) (i32.div_u (local.get $x) (i32.and (local.get $y) (i32.const 7)))))
+  ;; immediates at and past the 31-bit bounds
+  (func (export "imm32") (param $x i32) (param $y i32) (result i32)
+    (i32.and
+      (i32.add
+        (i32.mul
+          (i32.xor (i32.add (local.get $x) (i32.const 1073741823))
+                   (i32.sub (local.get $y) (i32.const -1073741824)))
+          (i32.const 1073741824))
+        (i32.const -1))
+      (i32.const -1073741825)))
+  (func (export "imm64") (param $x i32) (param $y i32) (result i64)
+    (i64.shr_u
+      (i64.xor
+        (i64.add (i64.extend_i32_s (local.get $x)) (i64.const -1073741824))
+        (i64.mul (i64.extend_i32_u (local.get $y)) (i64.const 4294967295)))
+      (i64.const 3)))
+  (func (export "imm_branch") (param $x i32) (param $y i32) (result i32)
+    (block $low
+      (block $wide
+        (br_if $low (i32.lt_s (local.get $x) (i32.const -5)))
+        (br_if $wide (i64.ge_u (i64.extend_i32_u (local.get $y)) (i64.const 1073741823)))
+        (return (i32.const 1)))
+      (return (i32.const 2)))
+    (i32.const 3))
   ;; `drop` uncovers an older temporary: the branch tests it, not the dropped comparison
   (func (export "dropped") (param $x i32) (param $y i32) (result i32)
     (block $b (result i32)
@@ -78,6 +105,27 @@ fn references() -> Vec<(&'static str, Reference)> {
             d => Ok(Val::I32((x / d).wrapping_add(1) as i32)),
         }),
         ("dropped", |x, _| Ok(Val::I32(if x == 0 { 5 } else { 6 }))),
+        ("imm32", |x, y| {
+            let v = (x.wrapping_add(1_073_741_823) ^ y.wrapping_sub(-1_073_741_824i32 as u32))
+                .wrapping_mul(1 << 30)
+                .wrapping_add(u32::MAX);
+            Ok(Val::I32((v & (-1_073_741_825i32 as u32)) as i32))
+        }),
+        ("imm64", |x, y| {
+            let a = (x as i32 as i64).wrapping_add(-1_073_741_824);
+            let b = (y as u64).wrapping_mul(0xffff_ffff) as i64;
+            Ok(Val::I64(((a ^ b) as u64 >> 3) as i64))
+        }),
+        ("imm_branch", |x, y| {
+            let r = if (x as i32) < -5 {
+                3
+            } else if u64::from(y) >= 1_073_741_823 {
+                2
+            } else {
+                1
+            };
+            Ok(Val::I32(r))
+        }),
     ]
 }
 
@@ -124,7 +172,23 @@ fn chains_through_the_accumulator_compute_what_the_operators_say() {
             }
         }
     }
-    assert_eq!(checked, 7 * 144);
+    assert_eq!(checked, 10 * 144);
+}
+
+#[test]
+fn small_constants_are_immediates() {
+    let engine = Engine::default();
+    let module = Module::from_wat(&engine, CHAINS).unwrap();
+    let code = module.disassemble();
+    let imm = |v: i32| (v as u32 & !ewvm::wasm::ir::IMM) | ewvm::wasm::ir::IMM;
+    // 2^30 - 1, -2^30, -1, 3 and -5 fit in 31 bits. (2^30, -2^30 - 1 and 2^32 - 1 do not: were
+    // they truncated into immediates, `imm32` and `imm64` would compute other values.)
+    for v in [1_073_741_823, -1_073_741_824, -1, 3, -5] {
+        assert!(
+            code.contains(&format!("b: {}", imm(v))),
+            "{v} is no immediate in\n{code}"
+        );
+    }
 }
 
 #[test]
