@@ -215,7 +215,9 @@ impl<'a> FuncTranslator<'a> {
         let frame_size = u32::try_from(frame_size)
             .ok()
             .filter(|&size| size < ACC)
-            .ok_or_else(|| CompileError::Limit("function frame exceeds 2^31 slots".to_string()))?;
+            .ok_or_else(|| {
+                CompileError::Limit("function frame exceeds 2^31 - 2 slots".to_string())
+            })?;
 
         // Pass 2: translate.
         self.code.clear();
