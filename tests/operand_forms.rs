@@ -209,3 +209,30 @@ fn adjacent_producers_and_consumers_use_the_accumulator() {
         assert!(code.contains(&form), "no `{form}` in\n{code}");
     }
 }
+
+#[test]
+fn frames_copy_only_the_constants_read_from_slots() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (func (export "imm") (param i32) (result i32) (i32.add (local.get 0) (i32.const 7)))
+      (func (export "slot") (param i32) (result i32)
+        (i32.add (i32.const 7) (i32.add (local.get 0) (i32.const 0x7fffffff)))))"#;
+    let module = Module::from_wat(&engine, wat).unwrap();
+    let code = module.disassemble();
+    // `imm` uses 7 only as an immediate; `slot` reads 7 (a first operand) and 2^31 - 1 (too
+    // large for an immediate) from their slots.
+    let headers: Vec<&str> = code.lines().filter(|l| l.starts_with("func")).collect();
+    assert!(headers[0].ends_with("consts []"), "{code}");
+    assert!(headers[1].ends_with("consts [7, 2147483647]"), "{code}");
+    let mut store = Store::new(&engine, ());
+    let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+    for (name, expected) in [
+        ("imm", 12),
+        ("slot", 7i32.wrapping_add(5).wrapping_add(i32::MAX)),
+    ] {
+        let func = instance.get_func(&store, name).unwrap();
+        let mut out = [Val::I32(0)];
+        func.call(&mut store, &[Val::I32(5)], &mut out).unwrap();
+        assert_eq!(out[0], Val::I32(expected), "{name}");
+    }
+}

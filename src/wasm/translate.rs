@@ -125,6 +125,9 @@ pub(crate) struct FuncTranslator<'a> {
     stack: Vec<Opd>,
     consts: Vec<u64>,
     const_slots: HashMap<u64, u32, BuildHasherDefault<ConstHasher>>,
+    /// Constants up to the last one read from its slot: the ones the frame initialiser must
+    /// copy (the others are only used as immediates).
+    consts_read: u32,
     reachable: bool,
     results: u32,
     /// First constant slot and first temporary slot.
@@ -156,7 +159,8 @@ impl<'a> FuncTranslator<'a> {
     /// The frame initialiser of the last translated function (see [`TranslatedFunc::init_start`]).
     pub fn init(&self) -> impl Iterator<Item = u64> + '_ {
         let zeros = self.init_zeros as usize;
-        std::iter::repeat_n(0, zeros).chain(self.consts.iter().copied())
+        let consts = &self.consts[..self.consts_read as usize];
+        std::iter::repeat_n(0, zeros).chain(consts.iter().copied())
     }
 
     /// Validates and translates one body of `module` whose type has engine id `type_id`.
@@ -227,6 +231,7 @@ impl<'a> FuncTranslator<'a> {
         self.last_result = None;
         self.const_base = const_base;
         self.temp_base = const_base + self.consts.len() as u32;
+        self.consts_read = 0;
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -257,7 +262,7 @@ impl<'a> FuncTranslator<'a> {
             locals,
             zeroed: locals - self.init_zeros,
             init_start: 0,
-            init_len: self.init_zeros + self.consts.len() as u32,
+            init_len: self.init_zeros + self.consts_read,
             frame_size,
         };
         Ok((func, validator.into_allocations()))
@@ -273,12 +278,23 @@ impl<'a> FuncTranslator<'a> {
         self.stack.len() as u32
     }
 
-    fn slot_at(&self, h: usize) -> u32 {
+    /// The slot of the value at height `h`.
+    fn slot_of(&self, h: usize) -> u32 {
         match self.stack[h] {
             Opd::Temp => self.temp_base + h as u32,
             Opd::Local(i) => i,
             Opd::Const(slot, _) => slot,
         }
+    }
+
+    /// The slot of the value at height `h`, which an op will read (so for a constant, the
+    /// frame initialiser must fill it).
+    fn slot_at(&mut self, h: usize) -> u32 {
+        let slot = self.slot_of(h);
+        if let Opd::Const(..) = self.stack[h] {
+            self.consts_read = self.consts_read.max(slot - self.const_base + 1);
+        }
+        slot
     }
 
     fn pop_slot(&mut self) -> u32 {
@@ -469,7 +485,7 @@ impl<'a> FuncTranslator<'a> {
         let frame = self.frame(depth);
         let k = frame.branch_arity as usize;
         let top = self.stack.len();
-        (0..k).any(|j| self.slot_at(top - k + j) != self.temp_base + frame.height + j as u32)
+        (0..k).any(|j| self.slot_of(top - k + j) != self.temp_base + frame.height + j as u32)
     }
 
     /// Copies the top values carried by a branch to `depth` into the label's slots.
