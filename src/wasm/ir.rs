@@ -206,19 +206,6 @@ macro_rules! define_ops {
                 }
             }
 
-            /// For an op that may produce its result in the accumulator (core arithmetic and
-            /// loads): its result slot.
-            #[allow(unreachable_patterns)] // `MemoryGrow` is an `r2` op that never does
-            pub(crate) fn acc_result_mut(&mut self) -> Option<&mut u32> {
-                match self {
-                    Op::MemoryGrow(_) => None,
-                    $(Op::$r3(r) => Some(&mut r.dst),)*
-                    $(Op::$r2(r) => Some(&mut r.dst),)*
-                    $(Op::$load(m) => Some(&mut m.val),)*
-                    _ => None,
-                }
-            }
-
             /// The handler's `(D, A, B)` flags: whether the result (of arithmetic and loads)
             /// and the first operand (`a`, `src`, a memory address, a branch condition) are
             /// [`ACC`], and how the second (`b`, a stored value) is given ([`OPD_SLOT`]).
@@ -357,6 +344,16 @@ define_ops! {
 }
 
 impl Op {
+    /// For an op that may produce its result in the accumulator (core arithmetic and loads):
+    /// its result slot. `memory.grow` runs outside the core; copies and `global.get` have no
+    /// accumulator form.
+    pub(crate) fn acc_result_mut(&mut self) -> Option<&mut u32> {
+        match self {
+            Op::MemoryGrow(_) | Op::Copy(_) | Op::GlobalGet(..) => None,
+            other => other.dst_mut(),
+        }
+    }
+
     /// Redirects a forward branch to `target`.
     pub(crate) fn set_target(&mut self, target: u32) {
         let Some(t) = self.target_mut() else {
