@@ -4,8 +4,9 @@
 //! export below chains operators so that every form is used (accumulator as result of
 //! arithmetic and loads; first and second operand of arithmetic; unary operand; load and store
 //! address; stored value; branch condition; compare-and-branch operand; immediates at and just
-//! past the 31-bit bounds, 32- and 64-bit, in arithmetic and compare-and-branches), and is
-//! checked against the same computation in Rust.
+//! past the 31-bit bounds, 32- and 64-bit, in arithmetic and compare-and-branches; f64 values in
+//! the float accumulator, and bits passing between the two), and is checked against the same
+//! computation in Rust.
 
 use ewvm::wasm::{Engine, Error, Linker, Module, Store, TrapCode, Val};
 
@@ -38,6 +39,24 @@ const CHAINS: &str = r#"(module
   (func (export "float") (param $x i32) (param $y i32) (result i32)
     (i32.trunc_sat_f64_s
       (f64.mul (f64.convert_i32_s (local.get $x)) (f64.sqrt (f64.convert_i32_u (local.get $y))))))
+  ;; f64 values through the float accumulator: an f64 result stored, loaded back as an operand,
+  ;; through the sign operations, and reinterpreted (bits pass between the two accumulators)
+  (func (export "f64") (param $x i32) (param $y i32) (result i64)
+    (f64.store (i32.const 16)
+      (f64.div (f64.convert_i32_s (local.get $x)) (f64.convert_i32_u (local.get $y))))
+    (i64.reinterpret_f64
+      (f64.copysign
+        (f64.neg (f64.abs (f64.add (f64.load (i32.const 16))
+                                   (f64.reinterpret_i64 (i64.extend_i32_u (local.get $y))))))
+        (f64.promote_f32 (f32.demote_f64 (f64.sub (f64.load (i32.const 16)) (f64.const 0.5)))))))
+  ;; an f64 comparison as a branch condition
+  (func (export "f64cmp") (param $x i32) (param $y i32) (result i32)
+    (block $small
+      (br_if $small (f64.lt (f64.mul (f64.convert_i32_s (local.get $x))
+                                     (f64.convert_i32_s (local.get $y)))
+                            (f64.const 100)))
+      (return (i32.const 1)))
+    (i32.const 2))
   ;; a trap in the middle of a chain
   (func (export "div") (param $x i32) (param $y i32) (result i32)
     (i32.add (i32.const 1) (i32.div_u (local.get $x) (i32.and (local.get $y) (i32.const 7)))))
@@ -99,6 +118,30 @@ fn references() -> Vec<(&'static str, Reference)> {
         }),
         ("float", |x, y| {
             Ok(Val::I32(((x as i32) as f64 * (y as f64).sqrt()) as i32))
+        }),
+        ("f64", |x, y| {
+            let canon = |v: f64| {
+                if v.is_nan() {
+                    f64::from_bits(0x7ff8 << 48)
+                } else {
+                    v
+                }
+            };
+            let canon32 = |v: f32| {
+                if v.is_nan() {
+                    f32::from_bits(0x7fc0 << 16)
+                } else {
+                    v
+                }
+            };
+            let q = canon(x as i32 as f64 / y as f64);
+            let sum = canon(q + f64::from_bits(y as u64));
+            let sign = canon(canon32(canon(q - 0.5) as f32) as f64);
+            Ok(Val::I64((-sum.abs()).copysign(sign).to_bits() as i64))
+        }),
+        ("f64cmp", |x, y| {
+            let small = (x as i32 as f64) * (y as i32 as f64) < 100.0;
+            Ok(Val::I32(if small { 2 } else { 1 }))
         }),
         ("div", |x, y| match y & 7 {
             0 => Err(TrapCode::IntegerDivideByZero),
@@ -172,7 +215,7 @@ fn chains_through_the_accumulator_compute_what_the_operators_say() {
             }
         }
     }
-    assert_eq!(checked, 10 * 144);
+    assert_eq!(checked, 12 * 144);
 }
 
 #[test]

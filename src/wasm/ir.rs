@@ -26,7 +26,11 @@
 //!   temporary slot: it then stays in a machine register between the two handlers. The two are
 //!   always adjacent and the second is never a branch target, so the accumulator is never live
 //!   across a label, a call or a trip out of the core. Only the straight-line forms listed by
-//!   [`Op::acc_flags`] (and the compare-and-branches fused from them) use it.
+//!   [`Op::acc_flags`] (and the compare-and-branches fused from them) use it. There are two
+//!   accumulators: f64 values pass in a float register ([`Op::f64_result`],
+//!   [`Op::f64_operands`]), all others in an integer one, so a producer and a consumer share
+//!   [`ACC`] only when they agree on the kind (a reinterpretation between them emits no op, so
+//!   the kinds then differ and the value goes through its slot).
 //! - **Immediates.** The second operand of arithmetic and of a compare-and-branch may be a small
 //!   integer constant itself ([`IMM`]) rather than its constant slot.
 //!
@@ -254,9 +258,9 @@ define_ops! {
     ],
     load: [
         I32Load, I64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U,
-        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U,
+        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U, F64Load,
     ],
-    store: [I32Store, I64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32],
+    store: [I32Store, I64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32, F64Store],
     br_cmp: [
         BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
         BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
@@ -352,6 +356,73 @@ impl Op {
             Op::MemoryGrow(_) | Op::Copy(_) | Op::GlobalGet(..) => None,
             other => other.dst_mut(),
         }
+    }
+
+    /// Whether the op's result, if it is [`ACC`], goes in the float accumulator: the f64
+    /// results (every other value uses the integer one).
+    pub(crate) fn f64_result(&self) -> bool {
+        matches!(
+            self,
+            Op::F64Add(_)
+                | Op::F64Sub(_)
+                | Op::F64Mul(_)
+                | Op::F64Div(_)
+                | Op::F64Min(_)
+                | Op::F64Max(_)
+                | Op::F64Copysign(_)
+                | Op::F64Abs(_)
+                | Op::F64Neg(_)
+                | Op::F64Ceil(_)
+                | Op::F64Floor(_)
+                | Op::F64Trunc(_)
+                | Op::F64Nearest(_)
+                | Op::F64Sqrt(_)
+                | Op::F64ConvertI32S(_)
+                | Op::F64ConvertI32U(_)
+                | Op::F64ConvertI64S(_)
+                | Op::F64ConvertI64U(_)
+                | Op::F64PromoteF32(_)
+                | Op::F64Load(_)
+        )
+    }
+
+    /// Whether the op's operands that may be [`ACC`] are read from the float accumulator: the
+    /// f64 operands of arithmetic, comparisons and conversions, and the value of `F64Store`
+    /// (a memory address is always an integer).
+    pub(crate) fn f64_operands(&self) -> bool {
+        matches!(
+            self,
+            Op::F64Add(_)
+                | Op::F64Sub(_)
+                | Op::F64Mul(_)
+                | Op::F64Div(_)
+                | Op::F64Min(_)
+                | Op::F64Max(_)
+                | Op::F64Copysign(_)
+                | Op::F64Abs(_)
+                | Op::F64Neg(_)
+                | Op::F64Ceil(_)
+                | Op::F64Floor(_)
+                | Op::F64Trunc(_)
+                | Op::F64Nearest(_)
+                | Op::F64Sqrt(_)
+                | Op::F64Eq(_)
+                | Op::F64Ne(_)
+                | Op::F64Lt(_)
+                | Op::F64Gt(_)
+                | Op::F64Le(_)
+                | Op::F64Ge(_)
+                | Op::I32TruncF64S(_)
+                | Op::I32TruncF64U(_)
+                | Op::I64TruncF64S(_)
+                | Op::I64TruncF64U(_)
+                | Op::I32TruncSatF64S(_)
+                | Op::I32TruncSatF64U(_)
+                | Op::I64TruncSatF64S(_)
+                | Op::I64TruncSatF64U(_)
+                | Op::F32DemoteF64(_)
+                | Op::F64Store(_)
+        )
     }
 
     /// Redirects a forward branch to `target`.

@@ -365,11 +365,15 @@ impl<'a> FuncTranslator<'a> {
         (self.stack.len() == height && self.stack[top] == Opd::Temp).then_some(idx)
     }
 
-    /// Pops the top operand for an op that can read the accumulator: if the op just emitted
-    /// produced it and can write the accumulator, that op now does, and the operand is [`ACC`]
-    /// (the two ops are adjacent, and nothing can branch in between).
-    fn pop_acc(&mut self) -> u32 {
-        if let Some(idx) = self.fresh_top() {
+    /// Pops the top operand for an op that can read the accumulator, the float one if `f64`
+    /// (see [`Op::f64_operands`]): if the op just emitted produced it in that accumulator's
+    /// kind and can write the accumulator, that op now does, and the operand is [`ACC`] (the two
+    /// ops are adjacent, and nothing can branch in between).
+    fn pop_acc(&mut self, f64: bool) -> u32 {
+        if let Some(idx) = self
+            .fresh_top()
+            .filter(|&idx| self.code[idx].f64_result() == f64)
+        {
             if let Some(dst) = self.code[idx].acc_result_mut() {
                 *dst = ACC;
                 self.last_result = None;
@@ -383,7 +387,7 @@ impl<'a> FuncTranslator<'a> {
     // ----- Emission helpers -----
 
     fn unary(&mut self, make: fn(R2) -> Op) {
-        let src = self.pop_acc();
+        let src = self.pop_acc(make(R2 { dst: 0, src: 0 }).f64_operands());
         let dst = self.push_temp();
         self.emit_result(make(R2 { dst, src }));
     }
@@ -396,20 +400,21 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn binary(&mut self, make: fn(R3) -> Op) {
+        let f64 = make(R3 { dst: 0, a: 0, b: 0 }).f64_operands();
         let b = match self.stack.last() {
             Some(&Opd::Const(_, Some(imm))) => {
                 self.stack.pop();
                 imm
             }
-            _ => self.pop_acc(),
+            _ => self.pop_acc(f64),
         };
-        let a = self.pop_acc();
+        let a = self.pop_acc(f64);
         let dst = self.push_temp();
         self.emit_result(make(R3 { dst, a, b }));
     }
 
     fn load(&mut self, make: fn(MemArg) -> Op, offset: u64) {
-        let addr = self.pop_acc();
+        let addr = self.pop_acc(false);
         let val = self.push_temp();
         self.emit_result(make(MemArg {
             val,
@@ -419,8 +424,14 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn store(&mut self, make: fn(MemArg) -> Op, offset: u64) {
-        let val = self.pop_acc();
-        let addr = self.pop_acc();
+        let f64 = make(MemArg {
+            val: 0,
+            addr: 0,
+            offset: 0,
+        })
+        .f64_operands();
+        let val = self.pop_acc(f64);
+        let addr = self.pop_acc(false);
         self.emit(make(MemArg {
             val,
             addr,
@@ -454,7 +465,7 @@ impl<'a> FuncTranslator<'a> {
                 return self.pc() - 1;
             }
         }
-        let cond = self.pop_acc();
+        let cond = self.pop_acc(false);
         self.emit(Self::test(when, false, cond, target));
         self.pc() - 1
     }
@@ -983,9 +994,8 @@ impl<'a> FuncTranslator<'a> {
             Operator::I32Load { memarg } | Operator::F32Load { memarg } => {
                 self.load(Op::I32Load, memarg.offset)
             }
-            Operator::I64Load { memarg } | Operator::F64Load { memarg } => {
-                self.load(Op::I64Load, memarg.offset)
-            }
+            Operator::I64Load { memarg } => self.load(Op::I64Load, memarg.offset),
+            Operator::F64Load { memarg } => self.load(Op::F64Load, memarg.offset),
             Operator::I32Load8S { memarg } => self.load(Op::I32Load8S, memarg.offset),
             Operator::I32Load8U { memarg } => self.load(Op::I32Load8U, memarg.offset),
             Operator::I32Load16S { memarg } => self.load(Op::I32Load16S, memarg.offset),
@@ -999,9 +1009,8 @@ impl<'a> FuncTranslator<'a> {
             Operator::I32Store { memarg } | Operator::F32Store { memarg } => {
                 self.store(Op::I32Store, memarg.offset)
             }
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(Op::I64Store, memarg.offset)
-            }
+            Operator::I64Store { memarg } => self.store(Op::I64Store, memarg.offset),
+            Operator::F64Store { memarg } => self.store(Op::F64Store, memarg.offset),
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
                 self.store(Op::I32Store8, memarg.offset)
             }

@@ -44,9 +44,16 @@ impl std::fmt::Debug for Inst {
 }
 
 /// Executes the instruction at `ip` and, through its successors, everything up to an exit;
-/// `acc` is the accumulator (see [`crate::wasm::ir::ACC`]).
-type Handler =
-    unsafe fn(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit;
+/// `acc` and `facc` are the integer and the float accumulator (see [`crate::wasm::ir::ACC`]):
+/// f64 values pass in `facc`, a float register, everything else in `acc`.
+type Handler = unsafe fn(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit;
 
 /// Why the core stopped. The state to resume from is in [`Cx::ip`] and [`Cx::sp`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,9 +100,11 @@ pub(super) struct Cx {
     pub(super) stack_end: usize,
     /// Gas left (the store's counter while the core runs).
     pub(super) gas: u64,
-    /// The accumulator between two steps of the dispatch loop (unused with tail dispatch).
+    /// The accumulators between two steps of the dispatch loop (unused with tail dispatch).
     #[cfg_attr(ewvm_tail_dispatch, allow(dead_code))]
     pub(super) acc: u64,
+    #[cfg_attr(ewvm_tail_dispatch, allow(dead_code))]
+    pub(super) facc: f64,
 }
 
 impl Cx {
@@ -153,12 +162,12 @@ pub(super) unsafe fn enter(cx: &mut Cx) -> Exit {
     #[cfg(ewvm_tail_dispatch)]
     {
         let (ip, sp, mem) = (cx.ip, cx.sp, cx.mem);
-        ((*ip).handler)(ip, sp, mem, cx, 0)
+        ((*ip).handler)(ip, sp, mem, cx, 0, 0.0)
     }
     #[cfg(not(ewvm_tail_dispatch))]
     loop {
-        let (ip, sp, mem, acc) = (cx.ip, cx.sp, cx.mem, cx.acc);
-        match ((*ip).handler)(ip, sp, mem, cx, acc) {
+        let (ip, sp, mem, acc, facc) = (cx.ip, cx.sp, cx.mem, cx.acc, cx.facc);
+        match ((*ip).handler)(ip, sp, mem, cx, acc, facc) {
             Exit::Next => {}
             exit => return exit,
         }
@@ -168,24 +177,32 @@ pub(super) unsafe fn enter(cx: &mut Cx) -> Exit {
 /// Goes on with the instruction at `$ip`.
 #[cfg(ewvm_tail_dispatch)]
 macro_rules! dispatch {
-    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr) => {{
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr, $facc:expr) => {{
         let ip: *const Inst = $ip;
-        return ((*ip).handler)(ip, $sp, $mem, $cx, $acc);
+        return ((*ip).handler)(ip, $sp, $mem, $cx, $acc, $facc);
     }};
 }
 #[cfg(not(ewvm_tail_dispatch))]
 macro_rules! dispatch {
-    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr) => {{
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $acc:expr, $facc:expr) => {{
         let (cx, _): (&mut Cx, MemView) = ($cx, $mem);
         cx.ip = $ip;
         cx.sp = $sp;
         cx.acc = $acc;
+        cx.facc = $facc;
         return Exit::Next;
     }};
 }
 
 /// Leaves the core to run the instruction at `ip` in the driver.
-unsafe fn slow(ip: *const Inst, sp: *mut u64, _mem: MemView, cx: &mut Cx, _acc: u64) -> Exit {
+unsafe fn slow(
+    ip: *const Inst,
+    sp: *mut u64,
+    _mem: MemView,
+    cx: &mut Cx,
+    _acc: u64,
+    _facc: f64,
+) -> Exit {
     cx.ip = ip;
     cx.sp = sp;
     Exit::Slow
@@ -203,88 +220,89 @@ macro_rules! set {
         *$sp.add($i as usize) = v
     }};
 }
-// Operands and results that may be the accumulator: in handlers generic over the flags `D`
-// (result), `A` (first operand) and `B` (second operand) of `Op::acc_flags`.
+// Operands and results of type `$t` that may be in an accumulator (the float one for f64, see
+// `Slot::from_acc`): in handlers generic over the flags `D` (result), `A` (first operand) and
+// `B` (second operand) of `Op::acc_flags`.
 macro_rules! read {
-    ($flag:expr, $sp:ident, $acc:ident, $i:expr) => {
+    ($flag:expr, $t:ty, $sp:ident, $acc:ident, $facc:ident, $i:expr) => {
         if $flag {
-            $acc
+            <$t>::from_acc($acc, $facc)
         } else {
-            get!($sp, $i)
+            <$t>::from_slot(get!($sp, $i))
         }
     };
 }
 /// The second operand, given as the kind `B` says (see [`Op::acc_flags`]).
 macro_rules! read_b {
-    ($sp:ident, $acc:ident, $i:expr) => {
+    ($t:ty, $sp:ident, $acc:ident, $facc:ident, $i:expr) => {
         match B {
-            OPD_ACC => $acc,
-            OPD_IMM => imm_value($i),
-            _ => get!($sp, $i),
+            OPD_ACC => <$t>::from_acc($acc, $facc),
+            OPD_IMM => <$t>::from_slot(imm_value($i)),
+            _ => <$t>::from_slot(get!($sp, $i)),
         }
     };
 }
 macro_rules! write {
-    ($sp:ident, $acc:ident, $i:expr, $v:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $i:expr, $v:expr) => {{
         let v = $v;
         if D {
-            $acc = v
+            v.into_acc(&mut $acc, &mut $facc)
         } else {
-            set!($sp, $i, v)
+            set!($sp, $i, v.into_slot())
         }
     }};
 }
 macro_rules! un {
-    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.src));
-        write!($sp, $acc, r.dst, ($e).into_slot());
+        let $a = read!(A, $t, $sp, $acc, $facc, r.src);
+        write!($sp, $acc, $facc, r.dst, $e);
     }};
 }
 macro_rules! un_trap {
-    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $r:expr, $t:ty, |$a:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.src));
+        let $a = read!(A, $t, $sp, $acc, $facc, r.src);
         match $e {
-            Ok(v) => write!($sp, $acc, r.dst, v.into_slot()),
+            Ok(v) => write!($sp, $acc, $facc, r.dst, v),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! bin {
-    ($sp:ident, $acc:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $r:expr, $t:ty, |$a:ident, $b:ident| $e:expr) => {{
         let r = $r;
-        let $a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
-        let $b = <$t>::from_slot(read_b!($sp, $acc, r.b));
-        write!($sp, $acc, r.dst, ($e).into_slot());
+        let $a = read!(A, $t, $sp, $acc, $facc, r.a);
+        let $b = read_b!($t, $sp, $acc, $facc, r.b);
+        write!($sp, $acc, $facc, r.dst, $e);
     }};
 }
 macro_rules! bin_trap {
-    ($sp:ident, $acc:ident, $r:expr, $t:ty, $f:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $r:expr, $t:ty, $f:expr) => {{
         let r = $r;
-        let a = <$t>::from_slot(read!(A, $sp, $acc, r.a));
-        let b = <$t>::from_slot(read_b!($sp, $acc, r.b));
+        let a = read!(A, $t, $sp, $acc, $facc, r.a);
+        let b = read_b!($t, $sp, $acc, $facc, r.b);
         match $f(a, b) {
-            Ok(v) => write!($sp, $acc, r.dst, v.into_slot()),
+            Ok(v) => write!($sp, $acc, $facc, r.dst, v),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! load {
-    ($sp:ident, $acc:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
         let m = $m;
-        let addr = read!(A, $sp, $acc, m.addr) as u32 as u64;
+        let addr = read!(A, u32, $sp, $acc, $facc, m.addr) as u64;
         match $mem.read::<$n>(addr, m.offset) {
-            Ok($b) => write!($sp, $acc, m.val, ($e).into_slot()),
+            Ok($b) => write!($sp, $acc, $facc, m.val, $e),
             Err(code) => return Exit::Trap(code),
         }
     }};
 }
 macro_rules! store {
-    ($sp:ident, $acc:ident, $mem:ident, $m:expr, $n:literal, |$v:ident| $e:expr) => {{
+    ($sp:ident, $acc:ident, $facc:ident, $mem:ident, $m:expr, $n:literal, $t:ty, |$v:ident| $e:expr) => {{
         let m = $m;
-        let $v = read_b!($sp, $acc, m.val);
-        let addr = read!(A, $sp, $acc, m.addr) as u32 as u64;
+        let $v = read_b!($t, $sp, $acc, $facc, m.val);
+        let addr = read!(A, u32, $sp, $acc, $facc, m.addr) as u64;
         if let Err(code) = $mem.write::<$n>(addr, m.offset, $e) {
             return Exit::Trap(code);
         }
@@ -382,7 +400,7 @@ macro_rules! with_flags {
 /// supplies the branches.
 macro_rules! handlers {
     (
-        ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident);
+        ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident, $facc:ident);
         control: [$($control:ident),* $(,)?];
         plain: { $($name:ident($($p:pat),*) => $body:expr;)* }
         acc: { $($cat:ident $aname:ident($($ap:pat),*) => $abody:expr;)* }
@@ -391,26 +409,28 @@ macro_rules! handlers {
             #[allow(non_snake_case, unused_variables)]
             unsafe fn $name<const P: u8>(
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, $acc: u64,
+                $facc: f64,
             ) -> Exit {
                 let $ip = prefix!($ip, $cx);
                 let Op::$name($($p),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
                 $body;
-                dispatch!($ip.add(1), $sp, $mem, $cx, $acc)
+                dispatch!($ip.add(1), $sp, $mem, $cx, $acc, $facc)
             }
         )*
         $(
             #[allow(non_snake_case, unused_variables, unused_mut)]
             unsafe fn $aname<const P: u8, const D: bool, const A: bool, const B: u8>(
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, mut $acc: u64,
+                mut $facc: f64,
             ) -> Exit {
                 let $ip = prefix!($ip, $cx);
                 let Op::$aname($($ap),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
                 $abody;
-                dispatch!($ip.add(1), $sp, $mem, $cx, $acc)
+                dispatch!($ip.add(1), $sp, $mem, $cx, $acc, $facc)
             }
         )*
 
@@ -430,7 +450,7 @@ macro_rules! handlers {
 }
 
 handlers! {
-    (ip, sp, mem, cx, acc);
+    (ip, sp, mem, cx, acc, facc);
     control: [Jump, BrTable, CallInternal, StackEnter];
     plain: {
         Copy(r) => set!(sp, r.dst, get!(sp, r.src));
@@ -444,157 +464,159 @@ handlers! {
         StackLeave(g, cost) => stack_leave(cx, g, cost);
     }
     acc: {
-        r2 I32Load(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b));
-        r2 I64Load(m) => load!(sp, acc, mem, m, 8, |b| u64::from_le_bytes(b));
-        r2 I32Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i32);
-        r2 I32Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u32);
-        r2 I32Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
-        r2 I32Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
-        r2 I64Load8S(m) => load!(sp, acc, mem, m, 1, |b| b[0] as i8 as i64);
-        r2 I64Load8U(m) => load!(sp, acc, mem, m, 1, |b| b[0] as u64);
-        r2 I64Load16S(m) => load!(sp, acc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
-        r2 I64Load16U(m) => load!(sp, acc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
-        r2 I64Load32S(m) => load!(sp, acc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
-        r2 I64Load32U(m) => load!(sp, acc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
-        store I32Store(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
-        store I64Store(m) => store!(sp, acc, mem, m, 8, |v| v.to_le_bytes());
-        store I32Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
-        store I32Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
-        store I64Store8(m) => store!(sp, acc, mem, m, 1, |v| [v as u8]);
-        store I64Store16(m) => store!(sp, acc, mem, m, 2, |v| (v as u16).to_le_bytes());
-        store I64Store32(m) => store!(sp, acc, mem, m, 4, |v| (v as u32).to_le_bytes());
-        r2 I32Eqz(r) => un!(sp, acc, r, u32, |a| a == 0);
-        r3 I32Eq(r) => bin!(sp, acc, r, u32, |a, b| a == b);
-        r3 I32Ne(r) => bin!(sp, acc, r, u32, |a, b| a != b);
-        r3 I32LtS(r) => bin!(sp, acc, r, i32, |a, b| a < b);
-        r3 I32LtU(r) => bin!(sp, acc, r, u32, |a, b| a < b);
-        r3 I32GtS(r) => bin!(sp, acc, r, i32, |a, b| a > b);
-        r3 I32GtU(r) => bin!(sp, acc, r, u32, |a, b| a > b);
-        r3 I32LeS(r) => bin!(sp, acc, r, i32, |a, b| a <= b);
-        r3 I32LeU(r) => bin!(sp, acc, r, u32, |a, b| a <= b);
-        r3 I32GeS(r) => bin!(sp, acc, r, i32, |a, b| a >= b);
-        r3 I32GeU(r) => bin!(sp, acc, r, u32, |a, b| a >= b);
-        r2 I32Clz(r) => un!(sp, acc, r, u32, |a| a.leading_zeros());
-        r2 I32Ctz(r) => un!(sp, acc, r, u32, |a| a.trailing_zeros());
-        r2 I32Popcnt(r) => un!(sp, acc, r, u32, |a| a.count_ones());
-        r3 I32Add(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_add(b));
-        r3 I32Sub(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_sub(b));
-        r3 I32Mul(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_mul(b));
-        r3 I32DivS(r) => bin_trap!(sp, acc, r, i32, div_s!(i32));
-        r3 I32DivU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_div));
-        r3 I32RemS(r) => bin_trap!(sp, acc, r, i32, checked!(i32, wrapping_rem));
-        r3 I32RemU(r) => bin_trap!(sp, acc, r, u32, checked!(u32, wrapping_rem));
-        r3 I32And(r) => bin!(sp, acc, r, u32, |a, b| a & b);
-        r3 I32Or(r) => bin!(sp, acc, r, u32, |a, b| a | b);
-        r3 I32Xor(r) => bin!(sp, acc, r, u32, |a, b| a ^ b);
-        r3 I32Shl(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shl(b));
-        r3 I32ShrS(r) => bin!(sp, acc, r, i32, |a, b| a.wrapping_shr(b as u32));
-        r3 I32ShrU(r) => bin!(sp, acc, r, u32, |a, b| a.wrapping_shr(b));
-        r3 I32Rotl(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_left(b));
-        r3 I32Rotr(r) => bin!(sp, acc, r, u32, |a, b| a.rotate_right(b));
-        r2 I64Eqz(r) => un!(sp, acc, r, u64, |a| a == 0);
-        r3 I64Eq(r) => bin!(sp, acc, r, u64, |a, b| a == b);
-        r3 I64Ne(r) => bin!(sp, acc, r, u64, |a, b| a != b);
-        r3 I64LtS(r) => bin!(sp, acc, r, i64, |a, b| a < b);
-        r3 I64LtU(r) => bin!(sp, acc, r, u64, |a, b| a < b);
-        r3 I64GtS(r) => bin!(sp, acc, r, i64, |a, b| a > b);
-        r3 I64GtU(r) => bin!(sp, acc, r, u64, |a, b| a > b);
-        r3 I64LeS(r) => bin!(sp, acc, r, i64, |a, b| a <= b);
-        r3 I64LeU(r) => bin!(sp, acc, r, u64, |a, b| a <= b);
-        r3 I64GeS(r) => bin!(sp, acc, r, i64, |a, b| a >= b);
-        r3 I64GeU(r) => bin!(sp, acc, r, u64, |a, b| a >= b);
-        r2 I64Clz(r) => un!(sp, acc, r, u64, |a| a.leading_zeros() as u64);
-        r2 I64Ctz(r) => un!(sp, acc, r, u64, |a| a.trailing_zeros() as u64);
-        r2 I64Popcnt(r) => un!(sp, acc, r, u64, |a| a.count_ones() as u64);
-        r3 I64Add(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_add(b));
-        r3 I64Sub(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_sub(b));
-        r3 I64Mul(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_mul(b));
-        r3 I64DivS(r) => bin_trap!(sp, acc, r, i64, div_s!(i64));
-        r3 I64DivU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_div));
-        r3 I64RemS(r) => bin_trap!(sp, acc, r, i64, checked!(i64, wrapping_rem));
-        r3 I64RemU(r) => bin_trap!(sp, acc, r, u64, checked!(u64, wrapping_rem));
-        r3 I64And(r) => bin!(sp, acc, r, u64, |a, b| a & b);
-        r3 I64Or(r) => bin!(sp, acc, r, u64, |a, b| a | b);
-        r3 I64Xor(r) => bin!(sp, acc, r, u64, |a, b| a ^ b);
-        r3 I64Shl(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shl(b as u32));
-        r3 I64ShrS(r) => bin!(sp, acc, r, i64, |a, b| a.wrapping_shr(b as u32));
-        r3 I64ShrU(r) => bin!(sp, acc, r, u64, |a, b| a.wrapping_shr(b as u32));
-        r3 I64Rotl(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_left((b % 64) as u32));
-        r3 I64Rotr(r) => bin!(sp, acc, r, u64, |a, b| a.rotate_right((b % 64) as u32));
-        r3 F32Eq(r) => bin!(sp, acc, r, f32, |a, b| a == b);
-        r3 F32Ne(r) => bin!(sp, acc, r, f32, |a, b| a != b);
-        r3 F32Lt(r) => bin!(sp, acc, r, f32, |a, b| a < b);
-        r3 F32Gt(r) => bin!(sp, acc, r, f32, |a, b| a > b);
-        r3 F32Le(r) => bin!(sp, acc, r, f32, |a, b| a <= b);
-        r3 F32Ge(r) => bin!(sp, acc, r, f32, |a, b| a >= b);
-        r2 F32Abs(r) => un!(sp, acc, r, u32, |a| a & 0x7fff_ffff);
-        r2 F32Neg(r) => un!(sp, acc, r, u32, |a| a ^ 0x8000_0000);
-        r2 F32Ceil(r) => un!(sp, acc, r, f32, |a| canon(a.ceil()));
-        r2 F32Floor(r) => un!(sp, acc, r, f32, |a| canon(a.floor()));
-        r2 F32Trunc(r) => un!(sp, acc, r, f32, |a| canon(a.trunc()));
-        r2 F32Nearest(r) => un!(sp, acc, r, f32, |a| canon(a.round_ties_even()));
-        r2 F32Sqrt(r) => un!(sp, acc, r, f32, |a| canon(a.sqrt()));
-        r3 F32Add(r) => bin!(sp, acc, r, f32, |a, b| canon(a + b));
-        r3 F32Sub(r) => bin!(sp, acc, r, f32, |a, b| canon(a - b));
-        r3 F32Mul(r) => bin!(sp, acc, r, f32, |a, b| canon(a * b));
-        r3 F32Div(r) => bin!(sp, acc, r, f32, |a, b| canon(a / b));
-        r3 F32Min(r) => bin!(sp, acc, r, f32, |a, b| fmin(a, b));
-        r3 F32Max(r) => bin!(sp, acc, r, f32, |a, b| fmax(a, b));
-        r3 F32Copysign(r) => bin!(sp, acc, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
-        r3 F64Eq(r) => bin!(sp, acc, r, f64, |a, b| a == b);
-        r3 F64Ne(r) => bin!(sp, acc, r, f64, |a, b| a != b);
-        r3 F64Lt(r) => bin!(sp, acc, r, f64, |a, b| a < b);
-        r3 F64Gt(r) => bin!(sp, acc, r, f64, |a, b| a > b);
-        r3 F64Le(r) => bin!(sp, acc, r, f64, |a, b| a <= b);
-        r3 F64Ge(r) => bin!(sp, acc, r, f64, |a, b| a >= b);
-        r2 F64Abs(r) => un!(sp, acc, r, u64, |a| a & 0x7fff_ffff_ffff_ffff);
-        r2 F64Neg(r) => un!(sp, acc, r, u64, |a| a ^ 0x8000_0000_0000_0000);
-        r2 F64Ceil(r) => un!(sp, acc, r, f64, |a| canon(a.ceil()));
-        r2 F64Floor(r) => un!(sp, acc, r, f64, |a| canon(a.floor()));
-        r2 F64Trunc(r) => un!(sp, acc, r, f64, |a| canon(a.trunc()));
-        r2 F64Nearest(r) => un!(sp, acc, r, f64, |a| canon(a.round_ties_even()));
-        r2 F64Sqrt(r) => un!(sp, acc, r, f64, |a| canon(a.sqrt()));
-        r3 F64Add(r) => bin!(sp, acc, r, f64, |a, b| canon(a + b));
-        r3 F64Sub(r) => bin!(sp, acc, r, f64, |a, b| canon(a - b));
-        r3 F64Mul(r) => bin!(sp, acc, r, f64, |a, b| canon(a * b));
-        r3 F64Div(r) => bin!(sp, acc, r, f64, |a, b| canon(a / b));
-        r3 F64Min(r) => bin!(sp, acc, r, f64, |a, b| fmin(a, b));
-        r3 F64Max(r) => bin!(sp, acc, r, f64, |a, b| fmax(a, b));
-        r3 F64Copysign(r) => bin!(sp, acc, r, u64, |a, b| (a & 0x7fff_ffff_ffff_ffff) | (b & 0x8000_0000_0000_0000));
-        r2 I32WrapI64(r) => un!(sp, acc, r, u64, |a| a as u32);
-        r2 I32TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-        r2 I32TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-        r2 I32TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
-        r2 I32TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
-        r2 I64ExtendI32S(r) => un!(sp, acc, r, i32, |a| a as i64);
-        r2 I64ExtendI32U(r) => un!(sp, acc, r, u32, |a| a as u64);
-        r2 I64TruncF32S(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-        r2 I64TruncF32U(r) => un_trap!(sp, acc, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-        r2 I64TruncF64S(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
-        r2 I64TruncF64U(r) => un_trap!(sp, acc, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
-        r2 F32ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f32);
-        r2 F32ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f32);
-        r2 F32ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f32);
-        r2 F32ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f32);
-        r2 F32DemoteF64(r) => un!(sp, acc, r, f64, |a| canon(a as f32));
-        r2 F64ConvertI32S(r) => un!(sp, acc, r, i32, |a| a as f64);
-        r2 F64ConvertI32U(r) => un!(sp, acc, r, u32, |a| a as f64);
-        r2 F64ConvertI64S(r) => un!(sp, acc, r, i64, |a| a as f64);
-        r2 F64ConvertI64U(r) => un!(sp, acc, r, u64, |a| a as f64);
-        r2 F64PromoteF32(r) => un!(sp, acc, r, f32, |a| canon(a as f64));
-        r2 I32Extend8S(r) => un!(sp, acc, r, u32, |a| a as i8 as i32);
-        r2 I32Extend16S(r) => un!(sp, acc, r, u32, |a| a as i16 as i32);
-        r2 I64Extend8S(r) => un!(sp, acc, r, u64, |a| a as i8 as i64);
-        r2 I64Extend16S(r) => un!(sp, acc, r, u64, |a| a as i16 as i64);
-        r2 I64Extend32S(r) => un!(sp, acc, r, u64, |a| a as i32 as i64);
-        r2 I32TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i32);
-        r2 I32TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u32);
-        r2 I32TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i32);
-        r2 I32TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u32);
-        r2 I64TruncSatF32S(r) => un!(sp, acc, r, f32, |a| a as i64);
-        r2 I64TruncSatF32U(r) => un!(sp, acc, r, f32, |a| a as u64);
-        r2 I64TruncSatF64S(r) => un!(sp, acc, r, f64, |a| a as i64);
-        r2 I64TruncSatF64U(r) => un!(sp, acc, r, f64, |a| a as u64);
+        r2 I32Load(m) => load!(sp, acc, facc, mem, m, 4, |b| u32::from_le_bytes(b));
+        r2 I64Load(m) => load!(sp, acc, facc, mem, m, 8, |b| u64::from_le_bytes(b));
+        r2 I32Load8S(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as i8 as i32);
+        r2 I32Load8U(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as u32);
+        r2 I32Load16S(m) => load!(sp, acc, facc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
+        r2 I32Load16U(m) => load!(sp, acc, facc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
+        r2 I64Load8S(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as i8 as i64);
+        r2 I64Load8U(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as u64);
+        r2 I64Load16S(m) => load!(sp, acc, facc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
+        r2 I64Load16U(m) => load!(sp, acc, facc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
+        r2 I64Load32S(m) => load!(sp, acc, facc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
+        r2 I64Load32U(m) => load!(sp, acc, facc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
+        r2 F64Load(m) => load!(sp, acc, facc, mem, m, 8, |b| f64::from_le_bytes(b));
+        store I32Store(m) => store!(sp, acc, facc, mem, m, 4, u64, |v| (v as u32).to_le_bytes());
+        store I64Store(m) => store!(sp, acc, facc, mem, m, 8, u64, |v| v.to_le_bytes());
+        store I32Store8(m) => store!(sp, acc, facc, mem, m, 1, u64, |v| [v as u8]);
+        store I32Store16(m) => store!(sp, acc, facc, mem, m, 2, u64, |v| (v as u16).to_le_bytes());
+        store I64Store8(m) => store!(sp, acc, facc, mem, m, 1, u64, |v| [v as u8]);
+        store I64Store16(m) => store!(sp, acc, facc, mem, m, 2, u64, |v| (v as u16).to_le_bytes());
+        store I64Store32(m) => store!(sp, acc, facc, mem, m, 4, u64, |v| (v as u32).to_le_bytes());
+        store F64Store(m) => store!(sp, acc, facc, mem, m, 8, f64, |v| v.to_le_bytes());
+        r2 I32Eqz(r) => un!(sp, acc, facc, r, u32, |a| a == 0);
+        r3 I32Eq(r) => bin!(sp, acc, facc, r, u32, |a, b| a == b);
+        r3 I32Ne(r) => bin!(sp, acc, facc, r, u32, |a, b| a != b);
+        r3 I32LtS(r) => bin!(sp, acc, facc, r, i32, |a, b| a < b);
+        r3 I32LtU(r) => bin!(sp, acc, facc, r, u32, |a, b| a < b);
+        r3 I32GtS(r) => bin!(sp, acc, facc, r, i32, |a, b| a > b);
+        r3 I32GtU(r) => bin!(sp, acc, facc, r, u32, |a, b| a > b);
+        r3 I32LeS(r) => bin!(sp, acc, facc, r, i32, |a, b| a <= b);
+        r3 I32LeU(r) => bin!(sp, acc, facc, r, u32, |a, b| a <= b);
+        r3 I32GeS(r) => bin!(sp, acc, facc, r, i32, |a, b| a >= b);
+        r3 I32GeU(r) => bin!(sp, acc, facc, r, u32, |a, b| a >= b);
+        r2 I32Clz(r) => un!(sp, acc, facc, r, u32, |a| a.leading_zeros());
+        r2 I32Ctz(r) => un!(sp, acc, facc, r, u32, |a| a.trailing_zeros());
+        r2 I32Popcnt(r) => un!(sp, acc, facc, r, u32, |a| a.count_ones());
+        r3 I32Add(r) => bin!(sp, acc, facc, r, u32, |a, b| a.wrapping_add(b));
+        r3 I32Sub(r) => bin!(sp, acc, facc, r, u32, |a, b| a.wrapping_sub(b));
+        r3 I32Mul(r) => bin!(sp, acc, facc, r, u32, |a, b| a.wrapping_mul(b));
+        r3 I32DivS(r) => bin_trap!(sp, acc, facc, r, i32, div_s!(i32));
+        r3 I32DivU(r) => bin_trap!(sp, acc, facc, r, u32, checked!(u32, wrapping_div));
+        r3 I32RemS(r) => bin_trap!(sp, acc, facc, r, i32, checked!(i32, wrapping_rem));
+        r3 I32RemU(r) => bin_trap!(sp, acc, facc, r, u32, checked!(u32, wrapping_rem));
+        r3 I32And(r) => bin!(sp, acc, facc, r, u32, |a, b| a & b);
+        r3 I32Or(r) => bin!(sp, acc, facc, r, u32, |a, b| a | b);
+        r3 I32Xor(r) => bin!(sp, acc, facc, r, u32, |a, b| a ^ b);
+        r3 I32Shl(r) => bin!(sp, acc, facc, r, u32, |a, b| a.wrapping_shl(b));
+        r3 I32ShrS(r) => bin!(sp, acc, facc, r, i32, |a, b| a.wrapping_shr(b as u32));
+        r3 I32ShrU(r) => bin!(sp, acc, facc, r, u32, |a, b| a.wrapping_shr(b));
+        r3 I32Rotl(r) => bin!(sp, acc, facc, r, u32, |a, b| a.rotate_left(b));
+        r3 I32Rotr(r) => bin!(sp, acc, facc, r, u32, |a, b| a.rotate_right(b));
+        r2 I64Eqz(r) => un!(sp, acc, facc, r, u64, |a| a == 0);
+        r3 I64Eq(r) => bin!(sp, acc, facc, r, u64, |a, b| a == b);
+        r3 I64Ne(r) => bin!(sp, acc, facc, r, u64, |a, b| a != b);
+        r3 I64LtS(r) => bin!(sp, acc, facc, r, i64, |a, b| a < b);
+        r3 I64LtU(r) => bin!(sp, acc, facc, r, u64, |a, b| a < b);
+        r3 I64GtS(r) => bin!(sp, acc, facc, r, i64, |a, b| a > b);
+        r3 I64GtU(r) => bin!(sp, acc, facc, r, u64, |a, b| a > b);
+        r3 I64LeS(r) => bin!(sp, acc, facc, r, i64, |a, b| a <= b);
+        r3 I64LeU(r) => bin!(sp, acc, facc, r, u64, |a, b| a <= b);
+        r3 I64GeS(r) => bin!(sp, acc, facc, r, i64, |a, b| a >= b);
+        r3 I64GeU(r) => bin!(sp, acc, facc, r, u64, |a, b| a >= b);
+        r2 I64Clz(r) => un!(sp, acc, facc, r, u64, |a| a.leading_zeros() as u64);
+        r2 I64Ctz(r) => un!(sp, acc, facc, r, u64, |a| a.trailing_zeros() as u64);
+        r2 I64Popcnt(r) => un!(sp, acc, facc, r, u64, |a| a.count_ones() as u64);
+        r3 I64Add(r) => bin!(sp, acc, facc, r, u64, |a, b| a.wrapping_add(b));
+        r3 I64Sub(r) => bin!(sp, acc, facc, r, u64, |a, b| a.wrapping_sub(b));
+        r3 I64Mul(r) => bin!(sp, acc, facc, r, u64, |a, b| a.wrapping_mul(b));
+        r3 I64DivS(r) => bin_trap!(sp, acc, facc, r, i64, div_s!(i64));
+        r3 I64DivU(r) => bin_trap!(sp, acc, facc, r, u64, checked!(u64, wrapping_div));
+        r3 I64RemS(r) => bin_trap!(sp, acc, facc, r, i64, checked!(i64, wrapping_rem));
+        r3 I64RemU(r) => bin_trap!(sp, acc, facc, r, u64, checked!(u64, wrapping_rem));
+        r3 I64And(r) => bin!(sp, acc, facc, r, u64, |a, b| a & b);
+        r3 I64Or(r) => bin!(sp, acc, facc, r, u64, |a, b| a | b);
+        r3 I64Xor(r) => bin!(sp, acc, facc, r, u64, |a, b| a ^ b);
+        r3 I64Shl(r) => bin!(sp, acc, facc, r, u64, |a, b| a.wrapping_shl(b as u32));
+        r3 I64ShrS(r) => bin!(sp, acc, facc, r, i64, |a, b| a.wrapping_shr(b as u32));
+        r3 I64ShrU(r) => bin!(sp, acc, facc, r, u64, |a, b| a.wrapping_shr(b as u32));
+        r3 I64Rotl(r) => bin!(sp, acc, facc, r, u64, |a, b| a.rotate_left((b % 64) as u32));
+        r3 I64Rotr(r) => bin!(sp, acc, facc, r, u64, |a, b| a.rotate_right((b % 64) as u32));
+        r3 F32Eq(r) => bin!(sp, acc, facc, r, f32, |a, b| a == b);
+        r3 F32Ne(r) => bin!(sp, acc, facc, r, f32, |a, b| a != b);
+        r3 F32Lt(r) => bin!(sp, acc, facc, r, f32, |a, b| a < b);
+        r3 F32Gt(r) => bin!(sp, acc, facc, r, f32, |a, b| a > b);
+        r3 F32Le(r) => bin!(sp, acc, facc, r, f32, |a, b| a <= b);
+        r3 F32Ge(r) => bin!(sp, acc, facc, r, f32, |a, b| a >= b);
+        r2 F32Abs(r) => un!(sp, acc, facc, r, u32, |a| a & 0x7fff_ffff);
+        r2 F32Neg(r) => un!(sp, acc, facc, r, u32, |a| a ^ 0x8000_0000);
+        r2 F32Ceil(r) => un!(sp, acc, facc, r, f32, |a| canon(a.ceil()));
+        r2 F32Floor(r) => un!(sp, acc, facc, r, f32, |a| canon(a.floor()));
+        r2 F32Trunc(r) => un!(sp, acc, facc, r, f32, |a| canon(a.trunc()));
+        r2 F32Nearest(r) => un!(sp, acc, facc, r, f32, |a| canon(a.round_ties_even()));
+        r2 F32Sqrt(r) => un!(sp, acc, facc, r, f32, |a| canon(a.sqrt()));
+        r3 F32Add(r) => bin!(sp, acc, facc, r, f32, |a, b| canon(a + b));
+        r3 F32Sub(r) => bin!(sp, acc, facc, r, f32, |a, b| canon(a - b));
+        r3 F32Mul(r) => bin!(sp, acc, facc, r, f32, |a, b| canon(a * b));
+        r3 F32Div(r) => bin!(sp, acc, facc, r, f32, |a, b| canon(a / b));
+        r3 F32Min(r) => bin!(sp, acc, facc, r, f32, |a, b| fmin(a, b));
+        r3 F32Max(r) => bin!(sp, acc, facc, r, f32, |a, b| fmax(a, b));
+        r3 F32Copysign(r) => bin!(sp, acc, facc, r, u32, |a, b| (a & 0x7fff_ffff) | (b & 0x8000_0000));
+        r3 F64Eq(r) => bin!(sp, acc, facc, r, f64, |a, b| a == b);
+        r3 F64Ne(r) => bin!(sp, acc, facc, r, f64, |a, b| a != b);
+        r3 F64Lt(r) => bin!(sp, acc, facc, r, f64, |a, b| a < b);
+        r3 F64Gt(r) => bin!(sp, acc, facc, r, f64, |a, b| a > b);
+        r3 F64Le(r) => bin!(sp, acc, facc, r, f64, |a, b| a <= b);
+        r3 F64Ge(r) => bin!(sp, acc, facc, r, f64, |a, b| a >= b);
+        r2 F64Abs(r) => un!(sp, acc, facc, r, f64, |a| a.abs());
+        r2 F64Neg(r) => un!(sp, acc, facc, r, f64, |a| -a);
+        r2 F64Ceil(r) => un!(sp, acc, facc, r, f64, |a| canon(a.ceil()));
+        r2 F64Floor(r) => un!(sp, acc, facc, r, f64, |a| canon(a.floor()));
+        r2 F64Trunc(r) => un!(sp, acc, facc, r, f64, |a| canon(a.trunc()));
+        r2 F64Nearest(r) => un!(sp, acc, facc, r, f64, |a| canon(a.round_ties_even()));
+        r2 F64Sqrt(r) => un!(sp, acc, facc, r, f64, |a| canon(a.sqrt()));
+        r3 F64Add(r) => bin!(sp, acc, facc, r, f64, |a, b| canon(a + b));
+        r3 F64Sub(r) => bin!(sp, acc, facc, r, f64, |a, b| canon(a - b));
+        r3 F64Mul(r) => bin!(sp, acc, facc, r, f64, |a, b| canon(a * b));
+        r3 F64Div(r) => bin!(sp, acc, facc, r, f64, |a, b| canon(a / b));
+        r3 F64Min(r) => bin!(sp, acc, facc, r, f64, |a, b| fmin(a, b));
+        r3 F64Max(r) => bin!(sp, acc, facc, r, f64, |a, b| fmax(a, b));
+        r3 F64Copysign(r) => bin!(sp, acc, facc, r, f64, |a, b| a.copysign(b));
+        r2 I32WrapI64(r) => un!(sp, acc, facc, r, u64, |a| a as u32);
+        r2 I32TruncF32S(r) => un_trap!(sp, acc, facc, r, f32, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        r2 I32TruncF32U(r) => un_trap!(sp, acc, facc, r, f32, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        r2 I32TruncF64S(r) => un_trap!(sp, acc, facc, r, f64, |a| trunc_checked(a, I32_S.0, I32_S.1) .map(|t| t as i32));
+        r2 I32TruncF64U(r) => un_trap!(sp, acc, facc, r, f64, |a| trunc_checked(a, I32_U.0, I32_U.1) .map(|t| t as u32));
+        r2 I64ExtendI32S(r) => un!(sp, acc, facc, r, i32, |a| a as i64);
+        r2 I64ExtendI32U(r) => un!(sp, acc, facc, r, u32, |a| a as u64);
+        r2 I64TruncF32S(r) => un_trap!(sp, acc, facc, r, f32, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        r2 I64TruncF32U(r) => un_trap!(sp, acc, facc, r, f32, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        r2 I64TruncF64S(r) => un_trap!(sp, acc, facc, r, f64, |a| trunc_checked(a, I64_S.0, I64_S.1) .map(|t| t as i64));
+        r2 I64TruncF64U(r) => un_trap!(sp, acc, facc, r, f64, |a| trunc_checked(a, I64_U.0, I64_U.1) .map(|t| t as u64));
+        r2 F32ConvertI32S(r) => un!(sp, acc, facc, r, i32, |a| a as f32);
+        r2 F32ConvertI32U(r) => un!(sp, acc, facc, r, u32, |a| a as f32);
+        r2 F32ConvertI64S(r) => un!(sp, acc, facc, r, i64, |a| a as f32);
+        r2 F32ConvertI64U(r) => un!(sp, acc, facc, r, u64, |a| a as f32);
+        r2 F32DemoteF64(r) => un!(sp, acc, facc, r, f64, |a| canon(a as f32));
+        r2 F64ConvertI32S(r) => un!(sp, acc, facc, r, i32, |a| a as f64);
+        r2 F64ConvertI32U(r) => un!(sp, acc, facc, r, u32, |a| a as f64);
+        r2 F64ConvertI64S(r) => un!(sp, acc, facc, r, i64, |a| a as f64);
+        r2 F64ConvertI64U(r) => un!(sp, acc, facc, r, u64, |a| a as f64);
+        r2 F64PromoteF32(r) => un!(sp, acc, facc, r, f32, |a| canon(a as f64));
+        r2 I32Extend8S(r) => un!(sp, acc, facc, r, u32, |a| a as i8 as i32);
+        r2 I32Extend16S(r) => un!(sp, acc, facc, r, u32, |a| a as i16 as i32);
+        r2 I64Extend8S(r) => un!(sp, acc, facc, r, u64, |a| a as i8 as i64);
+        r2 I64Extend16S(r) => un!(sp, acc, facc, r, u64, |a| a as i16 as i64);
+        r2 I64Extend32S(r) => un!(sp, acc, facc, r, u64, |a| a as i32 as i64);
+        r2 I32TruncSatF32S(r) => un!(sp, acc, facc, r, f32, |a| a as i32);
+        r2 I32TruncSatF32U(r) => un!(sp, acc, facc, r, f32, |a| a as u32);
+        r2 I32TruncSatF64S(r) => un!(sp, acc, facc, r, f64, |a| a as i32);
+        r2 I32TruncSatF64U(r) => un!(sp, acc, facc, r, f64, |a| a as u32);
+        r2 I64TruncSatF32S(r) => un!(sp, acc, facc, r, f32, |a| a as i64);
+        r2 I64TruncSatF32U(r) => un!(sp, acc, facc, r, f32, |a| a as u64);
+        r2 I64TruncSatF64S(r) => un!(sp, acc, facc, r, f64, |a| a as i64);
+        r2 I64TruncSatF64U(r) => un!(sp, acc, facc, r, f64, |a| a as u64);
     }
 }
 
@@ -605,11 +627,18 @@ unsafe fn jump(ip: *const Inst, rel: u32) -> *const Inst {
 }
 
 #[allow(non_snake_case)]
-unsafe fn Jump(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
+unsafe fn Jump(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
     let Op::Jump(rel) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
-    dispatch!(jump(ip, rel), sp, mem, cx, acc)
+    dispatch!(jump(ip, rel), sp, mem, cx, acc, facc)
 }
 
 /// Defines compare-and-branch and test-and-branch handlers, generic over the flags `A` and `B`
@@ -622,30 +651,30 @@ macro_rules! branches {
         $(
             #[allow(non_snake_case)]
             unsafe fn $cmp<const P: u8, const A: bool, const B: u8>(
-                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
+                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
             ) -> Exit {
                 let ip = prefix!(ip, cx);
                 let Op::$cmp(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
-                let $x = <$t>::from_slot(read!(A, sp, acc, b.a));
-                let $y = <$t>::from_slot(read_b!(sp, acc, b.b));
+                let $x = read!(A, $t, sp, acc, facc, b.a);
+                let $y = read_b!($t, sp, acc, facc, b.b);
                 let next = if $e { jump(ip, b.target) } else { ip.add(1) };
-                dispatch!(next, sp, mem, cx, acc)
+                dispatch!(next, sp, mem, cx, acc, facc)
             }
         )*
         $(
             #[allow(non_snake_case)]
             unsafe fn $test<const P: u8, const A: bool>(
-                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64,
+                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
             ) -> Exit {
                 let ip = prefix!(ip, cx);
                 let Op::$test(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
-                let taken = (<$tt>::from_slot(read!(A, sp, acc, b.cond)) == 0) == $taken_if_zero;
+                let taken = (read!(A, $tt, sp, acc, facc, b.cond) == 0) == $taken_if_zero;
                 let next = if taken { jump(ip, b.target) } else { ip.add(1) };
-                dispatch!(next, sp, mem, cx, acc)
+                dispatch!(next, sp, mem, cx, acc, facc)
             }
         )*
 
@@ -704,7 +733,7 @@ branches! {
 
 /// Pops the current frame and goes on in the caller (or leaves the core).
 macro_rules! ret {
-    ($cx:ident, $mem:ident) => {{
+    ($cx:ident, $mem:ident, $facc:ident) => {{
         match $cx.frames.pop() {
             None => return Exit::Done,
             Some(frame) => {
@@ -714,14 +743,21 @@ macro_rules! ret {
                     $cx.sp = frame.sp;
                     return Exit::Context;
                 }
-                dispatch!(frame.ret_ip, frame.sp, $mem, $cx, 0)
+                dispatch!(frame.ret_ip, frame.sp, $mem, $cx, 0, $facc)
             }
         }
     }};
 }
 
 #[allow(non_snake_case)]
-unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
+unsafe fn BrTable(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
     let Op::BrTable(index, len, src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -732,10 +768,10 @@ unsafe fn BrTable(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc:
     let from = sp.add(src as usize);
     if entry.target == RETURN_TARGET {
         std::ptr::copy(from, sp, entry.count as usize);
-        ret!(cx, mem)
+        ret!(cx, mem, facc)
     }
     std::ptr::copy(from, sp.add(entry.dst as usize), entry.count as usize);
-    dispatch!(jump(at, entry.target), sp, mem, cx, acc)
+    dispatch!(jump(at, entry.target), sp, mem, cx, acc, facc)
 }
 
 #[allow(non_snake_case)]
@@ -745,13 +781,14 @@ unsafe fn Return<const P: u8>(
     mem: MemView,
     cx: &mut Cx,
     _acc: u64,
+    facc: f64,
 ) -> Exit {
     let ip = prefix!(ip, cx);
     let Op::Return(base, count) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
     std::ptr::copy(sp.add(base as usize), sp, count as usize);
-    ret!(cx, mem)
+    ret!(cx, mem, facc)
 }
 
 #[allow(non_snake_case)]
@@ -761,18 +798,26 @@ unsafe fn Return1<const P: u8>(
     mem: MemView,
     cx: &mut Cx,
     _acc: u64,
+    facc: f64,
 ) -> Exit {
     let ip = prefix!(ip, cx);
     let Op::Return1(src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
     set!(sp, 0, get!(sp, src));
-    ret!(cx, mem)
+    ret!(cx, mem, facc)
 }
 
 #[allow(non_snake_case)]
-unsafe fn CallInternal(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
-    call_internal::<false>(ip, sp, mem, cx, acc)
+unsafe fn CallInternal(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
+    call_internal::<false>(ip, sp, mem, cx, acc, facc)
 }
 
 /// `CallInternal` of a function whose body starts with `ConsumeGas` (see [`thread`]).
@@ -783,8 +828,9 @@ unsafe fn CallInternalCharged(
     mem: MemView,
     cx: &mut Cx,
     acc: u64,
+    facc: f64,
 ) -> Exit {
-    call_internal::<true>(ip, sp, mem, cx, acc)
+    call_internal::<true>(ip, sp, mem, cx, acc, facc)
 }
 
 /// Enters the callee of the `CallInternal` at `ip`; with `CHARGED`, also runs its first
@@ -796,6 +842,7 @@ unsafe fn call_internal<const CHARGED: bool>(
     mem: MemView,
     cx: &mut Cx,
     acc: u64,
+    facc: f64,
 ) -> Exit {
     let Op::CallInternal(func, base) = (*ip).op else {
         std::hint::unreachable_unchecked()
@@ -808,16 +855,23 @@ unsafe fn call_internal<const CHARGED: bool>(
                 std::hint::unreachable_unchecked()
             };
             charge!(cx, amount);
-            dispatch!(entry.add(1), new_sp, mem, cx, acc)
+            dispatch!(entry.add(1), new_sp, mem, cx, acc, facc)
         }
-        Ok(entry) => dispatch!(entry, new_sp, mem, cx, acc),
+        Ok(entry) => dispatch!(entry, new_sp, mem, cx, acc, facc),
         Err(code) => Exit::Trap(code),
     }
 }
 
 #[allow(non_snake_case)]
-unsafe fn StackEnter(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64) -> Exit {
-    stack_enter::<false, false>(ip, sp, mem, cx, acc)
+unsafe fn StackEnter(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
+    stack_enter::<false, false>(ip, sp, mem, cx, acc, facc)
 }
 
 /// `StackEnter` whose guarded instruction (after the trap path) is a `CallInternal`: runs the
@@ -828,8 +882,9 @@ unsafe fn stack_enter_call<const CHARGED: bool>(
     mem: MemView,
     cx: &mut Cx,
     acc: u64,
+    facc: f64,
 ) -> Exit {
-    stack_enter::<true, CHARGED>(ip, sp, mem, cx, acc)
+    stack_enter::<true, CHARGED>(ip, sp, mem, cx, acc, facc)
 }
 
 /// Raises the height global; within the limit, skips the trap path (the next two
@@ -841,6 +896,7 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     mem: MemView,
     cx: &mut Cx,
     acc: u64,
+    facc: f64,
 ) -> Exit {
     let Op::StackEnter(check) = (*ip).op else {
         std::hint::unreachable_unchecked()
@@ -848,12 +904,12 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
     cx.globals.set(check.global, height as u64);
     if height > check.limit {
-        dispatch!(ip.add(1), sp, mem, cx, acc)
+        dispatch!(ip.add(1), sp, mem, cx, acc, facc)
     }
     if CALL {
-        return call_internal::<CHARGED>(ip.add(3), sp, mem, cx, acc);
+        return call_internal::<CHARGED>(ip.add(3), sp, mem, cx, acc, facc);
     }
-    dispatch!(ip.add(3), sp, mem, cx, acc)
+    dispatch!(ip.add(3), sp, mem, cx, acc, facc)
 }
 
 /// Threads translated code: pairs every instruction with its handler and makes branch targets

@@ -97,6 +97,7 @@ fn run<T>(
         stack_end: s.as_mut_ptr_range().end as usize,
         gas: store.gas,
         acc: 0,
+        facc: 0.0,
     };
     {
         let module = &store.instances[instance as usize].module.inner;

@@ -3,10 +3,20 @@
 
 use crate::wasm::error::TrapCode;
 
-/// Conversion between a Rust value and an untyped 64-bit slot.
+/// Conversion between a Rust value and an untyped 64-bit slot, and the accumulator that
+/// carries the value between two adjacent handlers: the float one (a float register) for
+/// `f64`, the integer one for everything else.
 pub(super) trait Slot: Copy {
     fn from_slot(s: u64) -> Self;
     fn into_slot(self) -> u64;
+    #[inline(always)]
+    fn from_acc(acc: u64, _facc: f64) -> Self {
+        Self::from_slot(acc)
+    }
+    #[inline(always)]
+    fn into_acc(self, acc: &mut u64, _facc: &mut f64) {
+        *acc = self.into_slot();
+    }
 }
 
 macro_rules! int_slot {
@@ -46,6 +56,14 @@ impl Slot for f64 {
     fn into_slot(self) -> u64 {
         self.to_bits()
     }
+    #[inline(always)]
+    fn from_acc(_acc: u64, facc: f64) -> Self {
+        facc
+    }
+    #[inline(always)]
+    fn into_acc(self, _acc: &mut u64, facc: &mut f64) {
+        *facc = self;
+    }
 }
 
 impl Slot for bool {
@@ -75,9 +93,8 @@ impl Float for f32 {
     const CANONICAL_NAN: Self = f32::from_bits(0x7fc0_0000);
     #[inline(always)]
     fn canonical(self) -> Self {
-        let bits = self.to_bits();
-        if bits & 0x7fff_ffff > 0x7f80_0000 {
-            Self::CANONICAL_NAN
+        if self.to_bits() & 0x7fff_ffff > 0x7f80_0000 {
+            canonical_nan()
         } else {
             self
         }
@@ -97,9 +114,8 @@ impl Float for f64 {
     const CANONICAL_NAN: Self = f64::from_bits(0x7ff8_0000_0000_0000);
     #[inline(always)]
     fn canonical(self) -> Self {
-        let bits = self.to_bits();
-        if bits & 0x7fff_ffff_ffff_ffff > 0x7ff0_0000_0000_0000 {
-            Self::CANONICAL_NAN
+        if self.to_bits() & 0x7fff_ffff_ffff_ffff > 0x7ff0_0000_0000_0000 {
+            canonical_nan()
         } else {
             self
         }
@@ -113,6 +129,14 @@ impl Float for f64 {
     fn as_f64(self) -> f64 {
         self
     }
+}
+
+/// The canonical NaN, out of line: a call cannot be turned into a conditional move, so the NaN
+/// test of [`Float::canonical`] stays a (predictable) branch off the result's dependency chain.
+#[cold]
+#[inline(never)]
+fn canonical_nan<F: Float>() -> F {
+    F::CANONICAL_NAN
 }
 
 /// Replaces any NaN by the canonical NaN, so that results never depend on the host's NaN
