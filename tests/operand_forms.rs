@@ -5,8 +5,9 @@
 //! arithmetic and loads; first and second operand of arithmetic; unary operand; load and store
 //! address; stored value; branch condition; compare-and-branch operand; immediates at and just
 //! past the 31-bit bounds, 32- and 64-bit, in arithmetic and compare-and-branches; f64 values in
-//! the float accumulator, and bits passing between the two), and is checked against the same
-//! computation in Rust.
+//! the float accumulator, and bits passing between the two; loads and stores at a fused
+//! `i32.add`'s sum, wrapping and out of bounds; counted loops, an add and the branch on its
+//! result, and a label between the two), and is checked against the same computation in Rust.
 
 use ewvm::wasm::{Engine, Error, Linker, Module, Store, TrapCode, Val};
 
@@ -57,6 +58,49 @@ const CHAINS: &str = r#"(module
                             (f64.const 100)))
       (return (i32.const 1)))
     (i32.const 2))
+  ;; loads and stores at the sum of two operands (an i32.add fused into the access): the sum
+  ;; wraps at 32 bits before the bounds check, and an out-of-bounds sum traps
+  (func (export "sum") (param $x i32) (param $y i32) (result i64)
+    (i32.store16 (i32.add (local.get $x) (i32.const 32)) (local.get $y))
+    (i64.store (i32.add (local.get $x) (local.get $y)) (i64.extend_i32_u (local.get $y)))
+    (i64.add
+      (i64.load8_s (i32.add (local.get $x) (i32.const 33)))
+      (i64.add (i64.load (i32.add (i32.mul (local.get $y) (i32.const 1)) (local.get $x)))
+               (i64.extend_i32_u (i32.load16_u (i32.add (local.get $x) (i32.const 32)))))))
+  ;; counted loops: an add into a local and the compare-and-branch on it (one instruction),
+  ;; forward and backward, immediate and slot steps and bounds, wrapping, signed and unsigned,
+  ;; the local on either side of the comparison
+  (func (export "count") (param $x i32) (param $y i32) (result i64)
+    (local $n i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_s (local.tee $x (i32.add (local.get $x) (i32.const 0x10000000)))
+                               (local.get $y)))
+        (br_if $l (i32.gt_u (i32.const 20)
+                            (local.tee $n (i32.add (local.get $n) (i32.const 1)))))))
+    (i64.or (i64.shl (i64.extend_i32_u (local.get $n)) (i64.const 32))
+            (i64.extend_i32_u (local.get $x))))
+  (func (export "count64") (param $x i32) (param $y i32) (result i64)
+    (local $i i64) (local $s i64) (local $n i64)
+    (local.set $i (i64.extend_i32_s (local.get $x)))
+    (local.set $s (i64.shl (i64.extend_i32_u (local.get $y)) (i64.const 31)))
+    (block $done
+      (loop $l
+        (br_if $done (i64.gt_u (local.tee $i (i64.add (local.get $i) (local.get $s)))
+                               (i64.const 0x7000000000000000)))
+        (br_if $l (i64.ne (local.tee $n (i64.add (local.get $n) (i64.const 1)))
+                          (i64.const 12)))))
+    (i64.xor (local.get $i) (local.get $n)))
+  ;; a label between an add and a compare-and-branch of its local: no fusion (a branch to the
+  ;; label must not skip into the middle of one instruction)
+  (func (export "label") (param $x i32) (param $y i32) (result i32)
+    (block $b
+      (br_if $b (local.get $y))
+      (local.set $x (i32.add (local.get $x) (i32.const 5))))
+    (block $seven
+      (br_if $seven (i32.eq (local.get $x) (i32.const 7)))
+      (return (i32.const 2)))
+    (i32.const 1))
   ;; a trap in the middle of a chain
   (func (export "div") (param $x i32) (param $y i32) (result i32)
     (i32.add (i32.const 1) (i32.div_u (local.get $x) (i32.and (local.get $y) (i32.const 7)))))
@@ -143,6 +187,59 @@ fn references() -> Vec<(&'static str, Reference)> {
             let small = (x as i32 as f64) * (y as i32 as f64) < 100.0;
             Ok(Val::I32(if small { 2 } else { 1 }))
         }),
+        ("sum", |x, y| {
+            // One 64 KiB page: every access is in bounds iff its wrapped address fits.
+            let fits = |addr: u32, n: u32| u64::from(addr) + u64::from(n) <= 65536;
+            let (low, sum) = (x.wrapping_add(32), x.wrapping_add(y));
+            if !fits(low, 2) || !fits(sum, 8) {
+                return Err(TrapCode::MemoryOutOfBounds);
+            }
+            let mut mem = vec![0u8; 65536];
+            mem[low as usize..][..2].copy_from_slice(&(y as u16).to_le_bytes());
+            mem[sum as usize..][..8].copy_from_slice(&u64::from(y).to_le_bytes());
+            let byte = |a: u32| mem.get(a as usize).copied();
+            let Some(b33) = byte(x.wrapping_add(33)) else {
+                return Err(TrapCode::MemoryOutOfBounds);
+            };
+            let word = u64::from_le_bytes(mem[sum as usize..][..8].try_into().unwrap());
+            let half = u16::from_le_bytes(mem[low as usize..][..2].try_into().unwrap());
+            let total = (b33 as i8 as i64)
+                .wrapping_add(word as i64)
+                .wrapping_add(i64::from(half));
+            Ok(Val::I64(total))
+        }),
+        ("count", |mut x, y| {
+            let mut n = 0u32;
+            loop {
+                x = x.wrapping_add(0x1000_0000);
+                if x as i32 >= y as i32 {
+                    break;
+                }
+                n += 1;
+                if n >= 20 {
+                    break;
+                }
+            }
+            Ok(Val::I64(((u64::from(n) << 32) | u64::from(x)) as i64))
+        }),
+        ("count64", |x, y| {
+            let (mut i, s, mut n) = (x as i32 as i64 as u64, u64::from(y) << 31, 0u64);
+            loop {
+                i = i.wrapping_add(s);
+                if i > 0x7000_0000_0000_0000 {
+                    break;
+                }
+                n += 1;
+                if n == 12 {
+                    break;
+                }
+            }
+            Ok(Val::I64((i ^ n) as i64))
+        }),
+        ("label", |x, y| {
+            let x = if y == 0 { x.wrapping_add(5) } else { x };
+            Ok(Val::I32(if x == 7 { 1 } else { 2 }))
+        }),
         ("div", |x, y| match y & 7 {
             0 => Err(TrapCode::IntegerDivideByZero),
             d => Ok(Val::I32((x / d).wrapping_add(1) as i32)),
@@ -215,7 +312,7 @@ fn chains_through_the_accumulator_compute_what_the_operators_say() {
             }
         }
     }
-    assert_eq!(checked, 12 * 144);
+    assert_eq!(checked, 16 * 144);
 }
 
 #[test]
@@ -248,6 +345,13 @@ fn adjacent_producers_and_consumers_use_the_accumulator() {
         format!("b: {acc}"),
         format!("src: {acc}"),
         format!("cond: {acc}"),
+        "I64LoadSum".to_string(),
+        "I32Load16USum".to_string(),
+        "I32Store16Sum".to_string(),
+        "AddBrI32GeS".to_string(),
+        "AddBrI32LtU".to_string(),
+        "AddBrI64GtU".to_string(),
+        "AddBrI64Ne".to_string(),
     ] {
         assert!(code.contains(&form), "no `{form}` in\n{code}");
     }
@@ -278,4 +382,26 @@ fn frames_copy_only_the_constants_read_from_slots() {
         func.call(&mut store, &[Val::I32(5)], &mut out).unwrap();
         assert_eq!(out[0], Val::I32(expected), "{name}");
     }
+}
+
+#[test]
+fn an_add_and_a_branch_fuse_only_without_a_label_between() {
+    let engine = Engine::default();
+    let func = |branch_to_label: &str| {
+        format!(
+            r#"(module (func (param $x i32) (param $y i32) (result i32)
+              (block $b
+                {branch_to_label}
+                (local.set $x (i32.add (local.get $x) (i32.const 5))))
+              (block $seven
+                (br_if $seven (i32.eq (local.get $x) (i32.const 7)))
+                (return (i32.const 2)))
+              (i32.const 1)))"#
+        )
+    };
+    let code = |wat: String| Module::from_wat(&engine, wat).unwrap().disassemble();
+    assert!(code(func("")).contains("AddBrI32Eq"));
+    let labelled = code(func("(br_if $b (local.get $y))"));
+    assert!(!labelled.contains("AddBr"), "{labelled}");
+    assert!(labelled.contains("BrI32Eq"), "{labelled}");
 }

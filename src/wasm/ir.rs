@@ -33,6 +33,10 @@
 //!   the kinds then differ and the value goes through its slot).
 //! - **Immediates.** The second operand of arithmetic and of a compare-and-branch may be a small
 //!   integer constant itself ([`IMM`]) rather than its constant slot.
+//! - **Counted loops.** An `i32.add`/`i64.add` into a local followed by a compare-and-branch
+//!   of that local (`x += step; br_if (x ⊕ bound)`) is one instruction ([`AddBr`]).
+//! - **Address sums.** An `i32.add` whose result is the address of the very next load or store
+//!   (with static offset 0) is fused into it: the access names the add's operands ([`SumArg`]).
 //!
 //! Compared with a stack machine this removes most dispatches (`local.get`, constants,
 //! `local.set`, compare-then-branch) and all operand-stack pointer traffic. Every op is 16 bytes;
@@ -119,6 +123,18 @@ pub struct MemArg {
     pub offset: u32,
 }
 
+/// A memory access at the wrapped sum of two operands (an `i32.add` fused into the load or
+/// store that uses its result as the address, when the static offset is 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SumArg {
+    /// Result slot of a load, value slot of a store (never the accumulator).
+    pub val: u32,
+    /// First address operand.
+    pub a: u32,
+    /// Second address operand (a slot, the accumulator or an immediate).
+    pub b: u32,
+}
+
 /// A compare-and-branch: jump to `target` if `a ⊕ b` holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BrCmp {
@@ -128,6 +144,19 @@ pub struct BrCmp {
     pub b: u32,
     /// Absolute index of the target op.
     pub target: u32,
+}
+
+/// An `i32.add`/`i64.add` into a slot fused with the compare-and-branch on it that follows:
+/// `x = x + step`, then jump if `x ⊕ bound` holds (the loop counter's step and test). The target
+/// is in the [`Op::BrTarget`] that follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddBr {
+    /// The slot incremented and compared (never the accumulator).
+    pub x: u32,
+    /// The increment: a slot or an immediate.
+    pub step: u32,
+    /// The right operand of the comparison: a slot or an immediate.
+    pub bound: u32,
 }
 
 /// A test-and-branch on one slot.
@@ -181,9 +210,9 @@ macro_rules! define_ops {
     (
         r3: [$($r3:ident),* $(,)?],
         r2: [$($r2:ident),* $(,)?],
-        load: [$($load:ident),* $(,)?],
-        store: [$($store:ident),* $(,)?],
-        br_cmp: [$($br:ident),* $(,)?],
+        load: [$($load:ident => $load_sum:ident),* $(,)?],
+        store: [$($store:ident => $store_sum:ident),* $(,)?],
+        br_cmp: [$($br:ident => $add_br:ident),* $(,)?],
         other: { $($(#[$m:meta])* $other:ident $( ( $($ty:ty),* ) )?,)* }
     ) => {
         /// One internal instruction (slots are relative to the frame base).
@@ -193,7 +222,10 @@ macro_rules! define_ops {
             $(#[doc = concat!("`", stringify!($r2), "`: dst = op src.")] $r2(R2),)*
             $(#[doc = concat!("`", stringify!($load), "` into `val`.")] $load(MemArg),)*
             $(#[doc = concat!("`", stringify!($store), "` of `val`.")] $store(MemArg),)*
+            $(#[doc = concat!("`", stringify!($load), "` at `a + b` into `val`.")] $load_sum(SumArg),)*
+            $(#[doc = concat!("`", stringify!($store), "` of `val` at `a + b`.")] $store_sum(SumArg),)*
             $(#[doc = concat!("Branch if `", stringify!($br), "` holds.")] $br(BrCmp),)*
+            $(#[doc = concat!("Add, then branch if `", stringify!($br), "` holds.")] $add_br(AddBr),)*
             $($(#[$m])* $other $( ( $($ty),* ) )?,)*
         }
 
@@ -204,6 +236,7 @@ macro_rules! define_ops {
                     $(Op::$r3(r) => Some(&mut r.dst),)*
                     $(Op::$r2(r) => Some(&mut r.dst),)*
                     $(Op::$load(m) => Some(&mut m.val),)*
+                    $(Op::$load_sum(m) => Some(&mut m.val),)*
                     Op::Copy(r) => Some(&mut r.dst),
                     Op::GlobalGet(dst, _) => Some(dst),
                     _ => None,
@@ -219,11 +252,30 @@ macro_rules! define_ops {
                     $(Op::$r2(r) => (r.dst == ACC, r.src == ACC, OPD_SLOT),)*
                     $(Op::$load(m) => (m.val == ACC, m.addr == ACC, OPD_SLOT),)*
                     $(Op::$store(m) => (false, m.addr == ACC, second_slot(m.val)),)*
+                    $(Op::$load_sum(m) => (m.val == ACC, m.a == ACC, second(m.b)),)*
+                    $(Op::$store_sum(m) => (false, m.a == ACC, second(m.b)),)*
                     $(Op::$br(b) => (false, b.a == ACC, second(b.b)),)*
                     Op::BrIfEqz(t) | Op::BrIfNez(t) | Op::BrIfI64Eqz(t) | Op::BrIfI64Nez(t) => {
                         (false, t.cond == ACC, OPD_SLOT)
                     }
                     _ => (false, false, OPD_SLOT),
+                }
+            }
+
+            /// For a compare-and-branch: the same branch after adding to its left operand.
+            pub(crate) fn after_add(&self) -> Option<fn(AddBr) -> Op> {
+                match self {
+                    $(Op::$br(_) => Some(Op::$add_br),)*
+                    _ => None,
+                }
+            }
+
+            /// For a load or store: the same access at the wrapped sum of two operands.
+            pub(crate) fn at_sum(&self) -> Option<fn(SumArg) -> Op> {
+                match self {
+                    $(Op::$load(_) => Some(Op::$load_sum),)*
+                    $(Op::$store(_) => Some(Op::$store_sum),)*
+                    _ => None,
                 }
             }
         }
@@ -257,13 +309,26 @@ define_ops! {
         MemoryGrow,
     ],
     load: [
-        I32Load, I64Load, I32Load8S, I32Load8U, I32Load16S, I32Load16U,
-        I64Load8S, I64Load8U, I64Load16S, I64Load16U, I64Load32S, I64Load32U, F64Load,
+        I32Load => I32LoadSum, I64Load => I64LoadSum, I32Load8S => I32Load8SSum,
+        I32Load8U => I32Load8USum, I32Load16S => I32Load16SSum, I32Load16U => I32Load16USum,
+        I64Load8S => I64Load8SSum, I64Load8U => I64Load8USum, I64Load16S => I64Load16SSum,
+        I64Load16U => I64Load16USum, I64Load32S => I64Load32SSum, I64Load32U => I64Load32USum,
+        F64Load => F64LoadSum,
     ],
-    store: [I32Store, I64Store, I32Store8, I32Store16, I64Store8, I64Store16, I64Store32, F64Store],
+    store: [
+        I32Store => I32StoreSum, I64Store => I64StoreSum, I32Store8 => I32Store8Sum,
+        I32Store16 => I32Store16Sum, I64Store8 => I64Store8Sum, I64Store16 => I64Store16Sum,
+        I64Store32 => I64Store32Sum, F64Store => F64StoreSum,
+    ],
     br_cmp: [
-        BrI32Eq, BrI32Ne, BrI32LtS, BrI32LtU, BrI32GtS, BrI32GtU, BrI32LeS, BrI32LeU, BrI32GeS, BrI32GeU,
-        BrI64Eq, BrI64Ne, BrI64LtS, BrI64LtU, BrI64GtS, BrI64GtU, BrI64LeS, BrI64LeU, BrI64GeS, BrI64GeU,
+        BrI32Eq => AddBrI32Eq, BrI32Ne => AddBrI32Ne, BrI32LtS => AddBrI32LtS,
+        BrI32LtU => AddBrI32LtU, BrI32GtS => AddBrI32GtS, BrI32GtU => AddBrI32GtU,
+        BrI32LeS => AddBrI32LeS, BrI32LeU => AddBrI32LeU, BrI32GeS => AddBrI32GeS,
+        BrI32GeU => AddBrI32GeU,
+        BrI64Eq => AddBrI64Eq, BrI64Ne => AddBrI64Ne, BrI64LtS => AddBrI64LtS,
+        BrI64LtU => AddBrI64LtU, BrI64GtS => AddBrI64GtS, BrI64GtU => AddBrI64GtU,
+        BrI64LeS => AddBrI64LeS, BrI64LeU => AddBrI64LeU, BrI64GeS => AddBrI64GeS,
+        BrI64GeU => AddBrI64GeU,
     ],
     other: {
         /// `dst = src`.
@@ -285,6 +350,8 @@ define_ops! {
         BrTable(u32, u32, u32),
         /// An entry of the preceding `BrTable` (never executed on its own).
         BrEntry(BrEntry),
+        /// The absolute target of the preceding add-and-branch (never executed on its own).
+        BrTarget(u32),
         /// Returns `count` results from slots `base..`.
         Return(u32, u32),
         /// Returns the one result in the slot.
@@ -383,6 +450,7 @@ impl Op {
                 | Op::F64ConvertI64U(_)
                 | Op::F64PromoteF32(_)
                 | Op::F64Load(_)
+                | Op::F64LoadSum(_)
         )
     }
 
@@ -425,6 +493,23 @@ impl Op {
         )
     }
 
+    /// Whether a compare-and-branch compares i64 values.
+    pub(crate) fn compares_i64(&self) -> bool {
+        matches!(
+            self,
+            Op::BrI64Eq(_)
+                | Op::BrI64Ne(_)
+                | Op::BrI64LtS(_)
+                | Op::BrI64LtU(_)
+                | Op::BrI64GtS(_)
+                | Op::BrI64GtU(_)
+                | Op::BrI64LeS(_)
+                | Op::BrI64LeU(_)
+                | Op::BrI64GeS(_)
+                | Op::BrI64GeU(_)
+        )
+    }
+
     /// Redirects a forward branch to `target`.
     pub(crate) fn set_target(&mut self, target: u32) {
         let Some(t) = self.target_mut() else {
@@ -441,9 +526,35 @@ impl Op {
                 Some(&mut b.target)
             }
             Op::BrEntry(e) => Some(&mut e.target),
+            Op::BrTarget(t) => Some(t),
             other => other.br_cmp_mut().map(|b| &mut b.target),
         }
     }
+}
+
+/// The compare-and-branches with the one that tests the same relation with the operands swapped.
+macro_rules! mirrored_branches {
+    ($($br:ident => $mirror:ident,)*) => {
+        impl Op {
+            /// A compare-and-branch with its operands swapped and its relation mirrored (the
+            /// same test; the caller makes sure the new first operand is no immediate).
+            pub(crate) fn mirrored(&self) -> Option<Op> {
+                match *self {
+                    $(Op::$br(b) => Some(Op::$mirror(BrCmp { a: b.b, b: b.a, ..b })),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+mirrored_branches! {
+    BrI32Eq => BrI32Eq, BrI32Ne => BrI32Ne,
+    BrI32LtS => BrI32GtS, BrI32GtS => BrI32LtS, BrI32LtU => BrI32GtU, BrI32GtU => BrI32LtU,
+    BrI32LeS => BrI32GeS, BrI32GeS => BrI32LeS, BrI32LeU => BrI32GeU, BrI32GeU => BrI32LeU,
+    BrI64Eq => BrI64Eq, BrI64Ne => BrI64Ne,
+    BrI64LtS => BrI64GtS, BrI64GtS => BrI64LtS, BrI64LtU => BrI64GtU, BrI64GtU => BrI64LtU,
+    BrI64LeS => BrI64GeS, BrI64GeS => BrI64LeS, BrI64LeU => BrI64GeU, BrI64GeU => BrI64LeU,
 }
 
 /// The integer comparisons that fuse with a following branch, with their branch forms.
@@ -459,7 +570,8 @@ macro_rules! fusable_compares {
                 }
             }
 
-            fn br_cmp_mut(&mut self) -> Option<&mut BrCmp> {
+            /// The operands and target of a compare-and-branch.
+            pub(crate) fn br_cmp_mut(&mut self) -> Option<&mut BrCmp> {
                 match self {
                     $(Op::$br(b) => Some(b),)*
                     _ => None,

@@ -22,7 +22,8 @@ use wasmparser::{
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
 use super::ir::{
-    imm, Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, ACC, R2, R3, RETURN_TARGET,
+    imm, AddBr, Base, BrCmp, BrEntry, BrTest, MemArg, Op, StackCheck, SumArg, ACC, R2, R3,
+    RETURN_TARGET,
 };
 use super::module::ModuleInner;
 
@@ -138,6 +139,8 @@ pub(crate) struct FuncTranslator<'a> {
     last_result: Option<(usize, usize)>,
     /// Zeros for the declared locals at the start of the last function's frame initialiser.
     init_zeros: u32,
+    /// The position of the last label placed (a branch target), so that no fusion spans it.
+    label_pc: u32,
 }
 
 /// The op constructor of the same name as a parameterless `wasmparser` operator.
@@ -229,6 +232,7 @@ impl<'a> FuncTranslator<'a> {
         self.stack.clear();
         self.reachable = true;
         self.last_result = None;
+        self.label_pc = u32::MAX;
         self.const_base = const_base;
         self.temp_base = const_base + self.consts.len() as u32;
         self.consts_read = 0;
@@ -413,7 +417,43 @@ impl<'a> FuncTranslator<'a> {
         self.emit_result(make(R3 { dst, a, b }));
     }
 
+    /// For a memory access with static offset `offset`: if that is 0 and the address on top is
+    /// the result of the `i32.add` just emitted, that add, removed (its operands become the
+    /// access's, see [`SumArg`]).
+    fn pop_address_sum(&mut self, offset: u64) -> Option<R3> {
+        if offset != 0 {
+            return None;
+        }
+        let idx = self.fresh_top()?;
+        let Op::I32Add(add) = self.code[idx] else {
+            return None;
+        };
+        self.code.truncate(idx);
+        self.stack.pop();
+        self.last_result = None;
+        Some(add)
+    }
+
+    /// The probe of a memory op's kind (its slots are placeholders).
+    fn mem_probe(make: fn(MemArg) -> Op) -> Op {
+        make(MemArg {
+            val: 0,
+            addr: 0,
+            offset: 0,
+        })
+    }
+
     fn load(&mut self, make: fn(MemArg) -> Op, offset: u64) {
+        let at_sum = Self::mem_probe(make).at_sum();
+        if let (Some(at_sum), Some(add)) = (at_sum, self.pop_address_sum(offset)) {
+            let val = self.push_temp();
+            self.emit_result(at_sum(SumArg {
+                val,
+                a: add.a,
+                b: add.b,
+            }));
+            return;
+        }
         let addr = self.pop_acc(false);
         let val = self.push_temp();
         self.emit_result(make(MemArg {
@@ -424,13 +464,18 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn store(&mut self, make: fn(MemArg) -> Op, offset: u64) {
-        let f64 = make(MemArg {
-            val: 0,
-            addr: 0,
-            offset: 0,
-        })
-        .f64_operands();
-        let val = self.pop_acc(f64);
+        let probe = Self::mem_probe(make);
+        let val = self.pop_acc(probe.f64_operands());
+        if val != ACC {
+            if let (Some(at_sum), Some(add)) = (probe.at_sum(), self.pop_address_sum(offset)) {
+                self.emit(at_sum(SumArg {
+                    val,
+                    a: add.a,
+                    b: add.b,
+                }));
+                return;
+            }
+        }
         let addr = self.pop_acc(false);
         self.emit(make(MemArg {
             val,
@@ -461,13 +506,47 @@ impl<'a> FuncTranslator<'a> {
             if let Some(op) = fused {
                 self.code.pop();
                 self.stack.pop();
-                self.emit(op);
+                if let Some(fused) = self.fuse_add(op) {
+                    *self.code.last_mut().expect("the add") = fused;
+                    self.emit(Op::BrTarget(target));
+                } else {
+                    self.emit(op);
+                }
                 return self.pc() - 1;
             }
         }
         let cond = self.pop_acc(false);
         self.emit(Self::test(when, false, cond, target));
         self.pc() - 1
+    }
+
+    /// For the compare-and-branch `br` about to be emitted: if the op before it is an add of
+    /// the same width into the slot that `br` compares first (`x = x + step`), and no label lies
+    /// between them, the add-and-branch that replaces that add (followed by the target).
+    fn fuse_add(&self, mut br: Op) -> Option<Op> {
+        let wide = br.compares_i64();
+        if self.label_pc == self.pc() {
+            return None;
+        }
+        let add = match *self.code.last()? {
+            Op::I32Add(r) if !wide => r,
+            Op::I64Add(r) if wide => r,
+            _ => return None,
+        };
+        if br.br_cmp_mut()?.b == add.dst {
+            // `bound ⊕ x`: test `x ⊕' bound` (`b` is then the slot `x`, never an immediate).
+            br = br.mirrored()?;
+        }
+        let after_add = br.after_add()?;
+        let cmp = *br.br_cmp_mut()?;
+        let in_slots = add.a != ACC && add.b != ACC && cmp.b != ACC;
+        (add.dst == add.a && add.a == cmp.a && in_slots).then(|| {
+            after_add(AddBr {
+                x: add.a,
+                step: add.b,
+                bound: cmp.b,
+            })
+        })
     }
 
     /// A branch on a slot being non-zero (`nonzero`) or zero, as i32 or i64.
@@ -485,6 +564,7 @@ impl<'a> FuncTranslator<'a> {
         let target = self.pc();
         self.code[at as usize].set_target(target);
         self.last_result = None;
+        self.label_pc = target;
     }
 
     fn frame(&self, depth: u32) -> &Ctrl {
@@ -567,6 +647,9 @@ impl<'a> FuncTranslator<'a> {
             self.materialize_top(params);
         }
         self.last_result = None;
+        if kind == CtrlKind::Loop {
+            self.label_pc = self.pc();
+        }
         self.ctrl.push(Ctrl {
             kind,
             height,

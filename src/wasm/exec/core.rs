@@ -20,7 +20,7 @@ use super::num::{
 use super::view::{GlobalsView, MemView};
 use crate::wasm::error::TrapCode;
 use crate::wasm::gas::GasCharge;
-use crate::wasm::ir::{imm_value, Op, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
+use crate::wasm::ir::{imm_value, Op, IMM, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
 use crate::wasm::translate::TranslatedFunc;
 
 /// An instruction of threaded code: its handler and the instruction itself.
@@ -308,6 +308,31 @@ macro_rules! store {
         }
     }};
 }
+/// The address `a + b` (wrapping, as `i32.add`) of a load or store at a sum.
+macro_rules! sum_addr {
+    ($sp:ident, $acc:ident, $facc:ident, $m:expr) => {
+        read!(A, u32, $sp, $acc, $facc, $m.a).wrapping_add(read_b!(u32, $sp, $acc, $facc, $m.b))
+            as u64
+    };
+}
+macro_rules! load_sum {
+    ($sp:ident, $acc:ident, $facc:ident, $mem:ident, $m:expr, $n:literal, |$b:ident| $e:expr) => {{
+        let m = $m;
+        match $mem.read::<$n>(sum_addr!($sp, $acc, $facc, m), 0) {
+            Ok($b) => write!($sp, $acc, $facc, m.val, $e),
+            Err(code) => return Exit::Trap(code),
+        }
+    }};
+}
+macro_rules! store_sum {
+    ($sp:ident, $acc:ident, $facc:ident, $mem:ident, $m:expr, $n:literal, $t:ty, |$v:ident| $e:expr) => {{
+        let m = $m;
+        let $v = <$t>::from_slot(get!($sp, m.val));
+        if let Err(code) = $mem.write::<$n>(sum_addr!($sp, $acc, $facc, m), 0, $e) {
+            return Exit::Trap(code);
+        }
+    }};
+}
 macro_rules! charge {
     ($cx:ident, $amount:expr) => {
         match $cx.gas.checked_sub($amount) {
@@ -390,6 +415,16 @@ macro_rules! with_flags {
             flags => unreachable!("no store form {flags:?}"),
         }
     };
+    (store_sum, $op:expr, $f:ident, $p:ident) => {
+        match $op.acc_flags() {
+            (_, false, OPD_SLOT) => $f::<$p, false, false, OPD_SLOT> as Handler,
+            (_, true, OPD_SLOT) => $f::<$p, false, true, OPD_SLOT>,
+            (_, false, OPD_ACC) => $f::<$p, false, false, OPD_ACC>,
+            (_, false, OPD_IMM) => $f::<$p, false, false, OPD_IMM>,
+            (_, true, OPD_IMM) => $f::<$p, false, true, OPD_IMM>,
+            flags => unreachable!("no store form {flags:?}"),
+        }
+    };
 }
 
 /// Defines the handlers of instructions that fall through to the next one, and the table from
@@ -399,6 +434,32 @@ macro_rules! with_flags {
 /// `P` (see [`prefix!`]). `$control` lists the hand-written handlers and `branch_handler_for`
 /// supplies the branches.
 macro_rules! handlers {
+    // Each load and store kind, listed once, also has its form at a sum (see `SumArg`).
+    (
+        ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident, $facc:ident);
+        control: [$($control:tt)*];
+        plain: { $($plain:tt)* }
+        loads: { $($load:ident / $load_sum:ident: $n:literal, |$b:ident| $e:expr;)* }
+        stores: { $($store:ident / $store_sum:ident: $sn:literal, $t:ty, |$v:ident| $se:expr;)* }
+        acc: { $($rest:tt)* }
+    ) => {
+        handlers! {
+            ($ip, $sp, $mem, $cx, $acc, $facc);
+            control: [$($control)*];
+            plain: { $($plain)* }
+            acc: {
+                $(
+                    r2 $load(m) => load!($sp, $acc, $facc, $mem, m, $n, |$b| $e);
+                    r3 $load_sum(m) => load_sum!($sp, $acc, $facc, $mem, m, $n, |$b| $e);
+                )*
+                $(
+                    store $store(m) => store!($sp, $acc, $facc, $mem, m, $sn, $t, |$v| $se);
+                    store_sum $store_sum(m) => store_sum!($sp, $acc, $facc, $mem, m, $sn, $t, |$v| $se);
+                )*
+                $($rest)*
+            }
+        }
+    };
     (
         ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident, $facc:ident);
         control: [$($control:ident),* $(,)?];
@@ -463,28 +524,32 @@ handlers! {
         ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
         StackLeave(g, cost) => stack_leave(cx, g, cost);
     }
+    loads: {
+        I32Load / I32LoadSum: 4, |b| u32::from_le_bytes(b);
+        I64Load / I64LoadSum: 8, |b| u64::from_le_bytes(b);
+        I32Load8S / I32Load8SSum: 1, |b| b[0] as i8 as i32;
+        I32Load8U / I32Load8USum: 1, |b| b[0] as u32;
+        I32Load16S / I32Load16SSum: 2, |b| i16::from_le_bytes(b) as i32;
+        I32Load16U / I32Load16USum: 2, |b| u16::from_le_bytes(b) as u32;
+        I64Load8S / I64Load8SSum: 1, |b| b[0] as i8 as i64;
+        I64Load8U / I64Load8USum: 1, |b| b[0] as u64;
+        I64Load16S / I64Load16SSum: 2, |b| i16::from_le_bytes(b) as i64;
+        I64Load16U / I64Load16USum: 2, |b| u16::from_le_bytes(b) as u64;
+        I64Load32S / I64Load32SSum: 4, |b| i32::from_le_bytes(b) as i64;
+        I64Load32U / I64Load32USum: 4, |b| u32::from_le_bytes(b) as u64;
+        F64Load / F64LoadSum: 8, |b| f64::from_le_bytes(b);
+    }
+    stores: {
+        I32Store / I32StoreSum: 4, u64, |v| (v as u32).to_le_bytes();
+        I64Store / I64StoreSum: 8, u64, |v| v.to_le_bytes();
+        I32Store8 / I32Store8Sum: 1, u64, |v| [v as u8];
+        I32Store16 / I32Store16Sum: 2, u64, |v| (v as u16).to_le_bytes();
+        I64Store8 / I64Store8Sum: 1, u64, |v| [v as u8];
+        I64Store16 / I64Store16Sum: 2, u64, |v| (v as u16).to_le_bytes();
+        I64Store32 / I64Store32Sum: 4, u64, |v| (v as u32).to_le_bytes();
+        F64Store / F64StoreSum: 8, f64, |v| v.to_le_bytes();
+    }
     acc: {
-        r2 I32Load(m) => load!(sp, acc, facc, mem, m, 4, |b| u32::from_le_bytes(b));
-        r2 I64Load(m) => load!(sp, acc, facc, mem, m, 8, |b| u64::from_le_bytes(b));
-        r2 I32Load8S(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as i8 as i32);
-        r2 I32Load8U(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as u32);
-        r2 I32Load16S(m) => load!(sp, acc, facc, mem, m, 2, |b| i16::from_le_bytes(b) as i32);
-        r2 I32Load16U(m) => load!(sp, acc, facc, mem, m, 2, |b| u16::from_le_bytes(b) as u32);
-        r2 I64Load8S(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as i8 as i64);
-        r2 I64Load8U(m) => load!(sp, acc, facc, mem, m, 1, |b| b[0] as u64);
-        r2 I64Load16S(m) => load!(sp, acc, facc, mem, m, 2, |b| i16::from_le_bytes(b) as i64);
-        r2 I64Load16U(m) => load!(sp, acc, facc, mem, m, 2, |b| u16::from_le_bytes(b) as u64);
-        r2 I64Load32S(m) => load!(sp, acc, facc, mem, m, 4, |b| i32::from_le_bytes(b) as i64);
-        r2 I64Load32U(m) => load!(sp, acc, facc, mem, m, 4, |b| u32::from_le_bytes(b) as u64);
-        r2 F64Load(m) => load!(sp, acc, facc, mem, m, 8, |b| f64::from_le_bytes(b));
-        store I32Store(m) => store!(sp, acc, facc, mem, m, 4, u64, |v| (v as u32).to_le_bytes());
-        store I64Store(m) => store!(sp, acc, facc, mem, m, 8, u64, |v| v.to_le_bytes());
-        store I32Store8(m) => store!(sp, acc, facc, mem, m, 1, u64, |v| [v as u8]);
-        store I32Store16(m) => store!(sp, acc, facc, mem, m, 2, u64, |v| (v as u16).to_le_bytes());
-        store I64Store8(m) => store!(sp, acc, facc, mem, m, 1, u64, |v| [v as u8]);
-        store I64Store16(m) => store!(sp, acc, facc, mem, m, 2, u64, |v| (v as u16).to_le_bytes());
-        store I64Store32(m) => store!(sp, acc, facc, mem, m, 4, u64, |v| (v as u32).to_le_bytes());
-        store F64Store(m) => store!(sp, acc, facc, mem, m, 8, f64, |v| v.to_le_bytes());
         r2 I32Eqz(r) => un!(sp, acc, facc, r, u32, |a| a == 0);
         r3 I32Eq(r) => bin!(sp, acc, facc, r, u32, |a, b| a == b);
         r3 I32Ne(r) => bin!(sp, acc, facc, r, u32, |a, b| a != b);
@@ -645,7 +710,7 @@ unsafe fn Jump(
 /// of their operands (see [`Op::acc_flags`]), and `branch_handler_for`.
 macro_rules! branches {
     (
-        cmp: [$($cmp:ident: $t:ty, |$x:ident, $y:ident| $e:expr;)*]
+        cmp: [$($cmp:ident / $add:ident: $t:ty, $w:ty, |$x:ident, $y:ident| $e:expr;)*]
         test: [$($test:ident: $tt:ty, $taken_if_zero:expr;)*]
     ) => {
         $(
@@ -660,6 +725,32 @@ macro_rules! branches {
                 let $x = read!(A, $t, sp, acc, facc, b.a);
                 let $y = read_b!($t, sp, acc, facc, b.b);
                 let next = if $e { jump(ip, b.target) } else { ip.add(1) };
+                dispatch!(next, sp, mem, cx, acc, facc)
+            }
+
+            /// `x += step` (wrapping, at the comparison's width) and the branch, whose target
+            /// is in the `BrTarget` that follows; `S` and `B` say how `step` and `bound` are given.
+            #[allow(non_snake_case)]
+            unsafe fn $add<const P: u8, const S: u8, const B: u8>(
+                ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
+            ) -> Exit {
+                let ip = prefix!(ip, cx);
+                let Op::$add(f) = (*ip).op else {
+                    std::hint::unreachable_unchecked()
+                };
+                let step = if S == OPD_IMM { imm_value(f.step) } else { get!(sp, f.step) };
+                let sum = (get!(sp, f.x) as $w).wrapping_add(step as $w) as u64;
+                set!(sp, f.x, sum);
+                let $x = <$t>::from_slot(sum);
+                let $y = <$t>::from_slot(read_b!(u64, sp, acc, facc, f.bound));
+                let next = if $e {
+                    let Op::BrTarget(rel) = (*ip.add(1)).op else {
+                        std::hint::unreachable_unchecked()
+                    };
+                    jump(ip.add(1), rel)
+                } else {
+                    ip.add(2)
+                };
                 dispatch!(next, sp, mem, cx, acc, facc)
             }
         )*
@@ -690,6 +781,12 @@ macro_rules! branches {
                     (true, OPD_IMM) => $cmp::<P, true, OPD_IMM>,
                     flags => unreachable!("no branch form {flags:?}"),
                 },)*
+                $(Op::$add(f) => match (f.step & IMM != 0, f.bound & IMM != 0) {
+                    (false, false) => $add::<P, OPD_SLOT, OPD_SLOT> as Handler,
+                    (false, true) => $add::<P, OPD_SLOT, OPD_IMM>,
+                    (true, false) => $add::<P, OPD_IMM, OPD_SLOT>,
+                    (true, true) => $add::<P, OPD_IMM, OPD_IMM>,
+                },)*
                 $(Op::$test(..) => match a {
                     false => $test::<P, false> as Handler,
                     true => $test::<P, true>,
@@ -702,26 +799,26 @@ macro_rules! branches {
 
 branches! {
     cmp: [
-        BrI32Eq: u32, |x, y| x == y;
-        BrI32Ne: u32, |x, y| x != y;
-        BrI32LtS: i32, |x, y| x < y;
-        BrI32LtU: u32, |x, y| x < y;
-        BrI32GtS: i32, |x, y| x > y;
-        BrI32GtU: u32, |x, y| x > y;
-        BrI32LeS: i32, |x, y| x <= y;
-        BrI32LeU: u32, |x, y| x <= y;
-        BrI32GeS: i32, |x, y| x >= y;
-        BrI32GeU: u32, |x, y| x >= y;
-        BrI64Eq: u64, |x, y| x == y;
-        BrI64Ne: u64, |x, y| x != y;
-        BrI64LtS: i64, |x, y| x < y;
-        BrI64LtU: u64, |x, y| x < y;
-        BrI64GtS: i64, |x, y| x > y;
-        BrI64GtU: u64, |x, y| x > y;
-        BrI64LeS: i64, |x, y| x <= y;
-        BrI64LeU: u64, |x, y| x <= y;
-        BrI64GeS: i64, |x, y| x >= y;
-        BrI64GeU: u64, |x, y| x >= y;
+        BrI32Eq / AddBrI32Eq: u32, u32, |x, y| x == y;
+        BrI32Ne / AddBrI32Ne: u32, u32, |x, y| x != y;
+        BrI32LtS / AddBrI32LtS: i32, u32, |x, y| x < y;
+        BrI32LtU / AddBrI32LtU: u32, u32, |x, y| x < y;
+        BrI32GtS / AddBrI32GtS: i32, u32, |x, y| x > y;
+        BrI32GtU / AddBrI32GtU: u32, u32, |x, y| x > y;
+        BrI32LeS / AddBrI32LeS: i32, u32, |x, y| x <= y;
+        BrI32LeU / AddBrI32LeU: u32, u32, |x, y| x <= y;
+        BrI32GeS / AddBrI32GeS: i32, u32, |x, y| x >= y;
+        BrI32GeU / AddBrI32GeU: u32, u32, |x, y| x >= y;
+        BrI64Eq / AddBrI64Eq: u64, u64, |x, y| x == y;
+        BrI64Ne / AddBrI64Ne: u64, u64, |x, y| x != y;
+        BrI64LtS / AddBrI64LtS: i64, u64, |x, y| x < y;
+        BrI64LtU / AddBrI64LtU: u64, u64, |x, y| x < y;
+        BrI64GtS / AddBrI64GtS: i64, u64, |x, y| x > y;
+        BrI64GtU / AddBrI64GtU: u64, u64, |x, y| x > y;
+        BrI64LeS / AddBrI64LeS: i64, u64, |x, y| x <= y;
+        BrI64LeU / AddBrI64LeU: u64, u64, |x, y| x <= y;
+        BrI64GeS / AddBrI64GeS: i64, u64, |x, y| x >= y;
+        BrI64GeU / AddBrI64GeU: u64, u64, |x, y| x >= y;
     ]
     test: [
         BrIfEqz: u32, true;
