@@ -372,23 +372,49 @@ const INDIRECT: &str = r#"(module
     (func (export "pick") (param i32 i32) (result i32)
         (call_indirect (type $t) (local.get 0) (i64.const 5) (local.get 1))))"#;
 
+/// A limiter thunk written by hand, whose callee charges nothing on entry, called indirectly.
+const HAND_THUNK: &str = r#"(module
+    (import "ethereum" "useGas" (func $gas (param i64)))
+    (type $t (func (param i32 i64) (result i32)))
+    (table 1 funcref)
+    (elem (i32.const 0) $thunk)
+    (func $leaf (param i32 i64) (result i32) (i32.add (local.get 0) (i32.wrap_i64 (local.get 1))))
+    (func $thunk (param i32 i64) (result i32)
+        (call $gas (i64.const 4))
+        (local.get 0) (local.get 1)
+        (global.get $h) (i32.const 3) (i32.add) (global.set $h)
+        (global.get $h) (i32.const 5) (i32.gt_u)
+        (if (then (call $gas (i64.const 1)) (unreachable)))
+        (call $leaf)
+        (global.get $h) (i32.const 3) (i32.sub) (global.set $h))
+    (func (export "pick") (param i32 i32) (result i32)
+        (call $gas (i64.const 2))
+        (global.get $h) (local.get 0) (i32.add) (global.set $h)
+        (call_indirect (type $t) (i32.const 6) (i64.const 5) (local.get 1)))
+    (global $h (export "height") (mut i32) (i32.const 0)))"#;
+
 #[test]
 fn fused_thunks_match_literal_on_every_trap_of_an_indirect_call() {
     let metered = metered_with_height(INDIRECT, 200);
-    let layout = metering::recognize(&metered).unwrap();
+    let hand = wat::parse_str(HAND_THUNK).unwrap();
+    let (metered, hand) = (metered.as_slice(), hand.as_slice());
     let i32s = |ns: &[i32]| -> Vec<Val> { ns.iter().map(|n| Val::I32(*n)).collect() };
     let ind = |n: i32| vec![Val::I32(n), Val::I64(1)];
     let cases = [
-        ("ind", ind(0)),
-        ("ind", ind(3)),
+        (metered, "ind", ind(0)),
+        (metered, "ind", ind(3)),
         // Past the limiter's 200 slots.
-        ("ind", ind(60)),
-        ("pick", i32s(&[4, 0])),
+        (metered, "ind", ind(60)),
+        (metered, "pick", i32s(&[4, 0])),
         // Type mismatch, null element, outside the table.
-        ("pick", i32s(&[4, 1])),
-        ("pick", i32s(&[4, 2])),
-        ("pick", i32s(&[4, 4])),
-        ("pick", i32s(&[4, -1])),
+        (metered, "pick", i32s(&[4, 1])),
+        (metered, "pick", i32s(&[4, 2])),
+        (metered, "pick", i32s(&[4, 4])),
+        (metered, "pick", i32s(&[4, -1])),
+        // Within and past the hand-written limit.
+        (hand, "pick", i32s(&[0, 0])),
+        (hand, "pick", i32s(&[2, 0])),
+        (hand, "pick", i32s(&[3, 0])),
     ];
     // Engines whose call depth or value stack runs out before the limiter's limit does.
     let engines = [
@@ -400,10 +426,11 @@ fn fused_thunks_match_literal_on_every_trap_of_an_indirect_call() {
     ];
     let mut traps = std::collections::BTreeSet::new();
     for engine in &engines {
-        let literal = Module::new(engine, &metered).unwrap();
-        let fused = Module::new_with_gas(engine, &metered, &layout.fusion()).unwrap();
-        assert!(fused.disassemble().contains("StackEnter"));
-        for (func, args) in &cases {
+        for (bytes, func, args) in &cases {
+            let layout = metering::recognize(bytes).unwrap();
+            let literal = Module::new(engine, bytes).unwrap();
+            let fused = Module::new_with_gas(engine, bytes, &layout.fusion()).unwrap();
+            assert!(fused.disassemble().contains("StackEnter"));
             let ample = run_fresh(engine, &literal, func, args, 1 << 40);
             if let Err(trap) = &ample.0 .0 {
                 traps.insert(trap.clone());

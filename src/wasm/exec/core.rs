@@ -22,7 +22,7 @@ use crate::wasm::error::TrapCode;
 use crate::wasm::gas::GasCharge;
 use crate::wasm::ir::{imm_value, Op, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
 use crate::wasm::store::FuncHead;
-use crate::wasm::translate::TranslatedFunc;
+use crate::wasm::translate::{Start, TranslatedFunc};
 
 /// An instruction of threaded code: its handler and the instruction itself.
 #[derive(Clone, Copy)]
@@ -851,7 +851,12 @@ unsafe fn CallIndirect(ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx,
     let f = &*cx.funcs.add(head.index as usize);
     let new_sp = sp.wrapping_add(base as usize);
     match cx.enter(f, cx.code, cx.consts, ip.add(2), sp, new_sp) {
-        Ok(entry) => dispatch!(entry, new_sp, mem, cx, acc),
+        // A thunk's body runs here rather than in a dispatch of its own (see [`thread`]).
+        Ok(entry) => match f.start {
+            Start::Plain => dispatch!(entry, new_sp, mem, cx, acc),
+            Start::Thunk => thunk::<false>(entry, new_sp, mem, cx, acc),
+            Start::ThunkCharged => thunk::<true>(entry, new_sp, mem, cx, acc),
+        },
         Err(code) => Exit::Trap(code),
     }
 }
@@ -908,6 +913,18 @@ unsafe fn charge_copy_enter_call<const CHARGED: bool>(
     cx: &mut Cx,
     acc: u64,
 ) -> Exit {
+    thunk::<CHARGED>(ip, sp, mem, cx, acc)
+}
+
+/// The body of [`charge_copy_enter_call`], also run by `call_indirect` of a thunk.
+#[inline(always)]
+unsafe fn thunk<const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+) -> Exit {
     let Op::ConsumeGas(amount) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -941,18 +958,28 @@ fn copies_then_checked_call(body: &[Op], at: usize) -> Option<u32> {
 /// handler of the instruction after them that runs them first (that instruction keeps its own
 /// handler for branches that land on it); a charge followed by copies and a checked call (a
 /// limiter thunk's body) gets the handler that runs all of them.
-pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
+pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
     // Whether `CallInternal(func)` enters a body that starts with a gas charge.
     let charged = |func: u32| {
         let entry = funcs[func as usize].entry as usize;
         matches!(code.get(entry), Some(Op::ConsumeGas(_)))
     };
     let mut out = Vec::with_capacity(code.len());
+    let mut starts = Vec::with_capacity(funcs.len());
     for (i, f) in funcs.iter().enumerate() {
         let end = funcs
             .get(i + 1)
             .map_or(code.len(), |next| next.entry as usize);
         let body = &code[f.entry as usize..end];
+        let thunk_call = match body.first() {
+            Some(Op::ConsumeGas(_)) => copies_then_checked_call(body, 1),
+            _ => None,
+        };
+        starts.push(match thunk_call.map(charged) {
+            None => Start::Plain,
+            Some(false) => Start::Thunk,
+            Some(true) => Start::ThunkCharged,
+        });
         for (at, &op) in body.iter().enumerate() {
             let mut op = op;
             if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
@@ -985,6 +1012,9 @@ pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
             };
             out.push(Inst { handler, op });
         }
+    }
+    for (f, start) in funcs.iter_mut().zip(starts) {
+        f.start = start;
     }
     out
 }
