@@ -9,7 +9,10 @@
 //! equal those of the module without injection.
 
 use ewvm::metering::{self, Config as MeterConfig, PermissiveRules};
-use ewvm::wasm::{Caller, Engine, Error, HostModule, Instance, Linker, Module, Store, Trap, Val};
+use ewvm::wasm::{
+    Caller, Config as EngineConfig, Engine, Error, HostModule, Instance, Linker, Module, Store,
+    Trap, Val,
+};
 use wast::core::WastArgCore;
 use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
@@ -291,19 +294,24 @@ fn run_fresh(
     (out, height)
 }
 
-#[test]
-fn fused_stack_limiter_matches_literal_at_every_gas_amount() {
-    let engine = Engine::default();
-    // The metered recursion with its height global exported, fused through `recognize`.
-    let config = MeterConfig::default().stack_limit(Some(40));
-    let metered = metering::instrument(&wat::parse_str(RECURSION).unwrap(), &config).unwrap();
+/// `source` metered with the stack limit `limit`, its height global exported as `height`.
+fn metered_with_height(source: &str, limit: u32) -> Vec<u8> {
+    let config = MeterConfig::default().stack_limit(Some(limit));
+    let metered = metering::instrument(&wat::parse_str(source).unwrap(), &config).unwrap();
     let height = metered.layout.stack_height.expect("the limiter's global");
     let text = wasmprinter::print_bytes(&metered.bytes).unwrap();
     let text = format!(
         "{} (export \"height\" (global {height})))",
         text.trim_end().strip_suffix(')').unwrap()
     );
-    let metered = wat::parse_str(&text).unwrap();
+    wat::parse_str(&text).unwrap()
+}
+
+#[test]
+fn fused_stack_limiter_matches_literal_at_every_gas_amount() {
+    let engine = Engine::default();
+    // The metered recursion with its height global exported, fused through `recognize`.
+    let metered = metered_with_height(RECURSION, 40);
     let hand = wat::parse_str(HAND_LIMITED).unwrap();
     let ints = |ns: &[i32]| -> Vec<Vec<Val>> { ns.iter().map(|n| vec![Val::I32(*n)]).collect() };
     let (metered, hand) = (metered.as_slice(), hand.as_slice());
@@ -343,4 +351,106 @@ fn fused_stack_limiter_matches_literal_at_every_gas_amount() {
         limit_traps >= 5 && trap_path_out_of_gas >= 6,
         "{limit_traps} {trap_path_out_of_gas}"
     );
+}
+
+/// `call_indirect` of limiter thunks: recursion through the table, and each trap of the call
+/// itself (type mismatch, null and out-of-range elements), with arguments that the thunk copies.
+const INDIRECT: &str = r#"(module
+    (type $t (func (param i32 i64) (result i32)))
+    (type $w (func (param i64) (result i64)))
+    (table 4 funcref)
+    (elem (i32.const 0) $ind $wide)
+    (func $ind (export "ind") (param i32 i64) (result i32) (local i64 i64)
+        (if (result i32) (i32.eqz (local.get 0))
+            (then (i32.wrap_i64 (local.get 1)))
+            (else (i32.add (i32.const 2)
+                (call_indirect (type $t)
+                    (i32.sub (local.get 0) (i32.const 1))
+                    (i64.add (local.get 1) (i64.const 3))
+                    (i32.const 0))))))
+    (func $wide (param i64) (result i64) (local i32) (local.get 0))
+    (func (export "pick") (param i32 i32) (result i32)
+        (call_indirect (type $t) (local.get 0) (i64.const 5) (local.get 1))))"#;
+
+/// A limiter thunk written by hand, whose callee charges nothing on entry, called indirectly.
+const HAND_THUNK: &str = r#"(module
+    (import "ethereum" "useGas" (func $gas (param i64)))
+    (type $t (func (param i32 i64) (result i32)))
+    (table 1 funcref)
+    (elem (i32.const 0) $thunk)
+    (func $leaf (param i32 i64) (result i32) (i32.add (local.get 0) (i32.wrap_i64 (local.get 1))))
+    (func $thunk (param i32 i64) (result i32)
+        (call $gas (i64.const 4))
+        (local.get 0) (local.get 1)
+        (global.get $h) (i32.const 3) (i32.add) (global.set $h)
+        (global.get $h) (i32.const 5) (i32.gt_u)
+        (if (then (call $gas (i64.const 1)) (unreachable)))
+        (call $leaf)
+        (global.get $h) (i32.const 3) (i32.sub) (global.set $h))
+    (func (export "pick") (param i32 i32) (result i32)
+        (call $gas (i64.const 2))
+        (global.get $h) (local.get 0) (i32.add) (global.set $h)
+        (call_indirect (type $t) (i32.const 6) (i64.const 5) (local.get 1)))
+    (global $h (export "height") (mut i32) (i32.const 0)))"#;
+
+#[test]
+fn fused_thunks_match_literal_on_every_trap_of_an_indirect_call() {
+    let metered = metered_with_height(INDIRECT, 200);
+    let hand = wat::parse_str(HAND_THUNK).unwrap();
+    let (metered, hand) = (metered.as_slice(), hand.as_slice());
+    let i32s = |ns: &[i32]| -> Vec<Val> { ns.iter().map(|n| Val::I32(*n)).collect() };
+    let ind = |n: i32| vec![Val::I32(n), Val::I64(1)];
+    let cases = [
+        (metered, "ind", ind(0)),
+        (metered, "ind", ind(3)),
+        // Past the limiter's 200 slots.
+        (metered, "ind", ind(60)),
+        (metered, "pick", i32s(&[4, 0])),
+        // Type mismatch, null element, outside the table.
+        (metered, "pick", i32s(&[4, 1])),
+        (metered, "pick", i32s(&[4, 2])),
+        (metered, "pick", i32s(&[4, 4])),
+        (metered, "pick", i32s(&[4, -1])),
+        // Within and past the hand-written limit.
+        (hand, "pick", i32s(&[0, 0])),
+        (hand, "pick", i32s(&[2, 0])),
+        (hand, "pick", i32s(&[3, 0])),
+    ];
+    // Engines whose call depth or value stack runs out before the limiter's limit does.
+    let engines = [
+        Engine::default(),
+        Engine::new(EngineConfig::default().max_call_depth(9)),
+        Engine::new(EngineConfig::default().max_call_depth(10)),
+        Engine::new(EngineConfig::default().max_value_stack(60)),
+        Engine::new(EngineConfig::default().max_value_stack(64)),
+    ];
+    let mut traps = std::collections::BTreeSet::new();
+    for engine in &engines {
+        for (bytes, func, args) in &cases {
+            let layout = metering::recognize(bytes).unwrap();
+            let literal = Module::new(engine, bytes).unwrap();
+            let fused = Module::new_with_gas(engine, bytes, &layout.fusion()).unwrap();
+            assert!(fused.disassemble().contains("StackEnter"));
+            let ample = run_fresh(engine, &literal, func, args, 1 << 40);
+            if let Err(trap) = &ample.0 .0 {
+                traps.insert(trap.clone());
+            }
+            let used = (1 << 40) - ample.0 .1;
+            for gas in (0..=used + 2).chain([1 << 40]) {
+                let want = run_fresh(engine, &literal, func, args, gas);
+                let got = run_fresh(engine, &fused, func, args, gas);
+                assert_eq!(got, want, "{func}{args:?} with {gas} gas");
+            }
+        }
+    }
+    let want = [
+        "call stack exhausted",
+        "indirect call type mismatch",
+        "undefined element",
+        "uninitialized element",
+        "unreachable",
+    ];
+    for trap in want {
+        assert!(traps.contains(trap), "no case traps with {trap}: {traps:?}");
+    }
 }

@@ -371,3 +371,101 @@ fn call_with_wrong_arguments_is_a_type_error() {
     let err = call(&mut store, instance, "down", &[Val::I32(1)]).unwrap_err();
     assert!(matches!(err, Error::Type(_)), "{err}");
 }
+
+/// `call_indirect` after the table changed under the executor: grown by Wasm (the buffer moves),
+/// set by Wasm, grown and set by a re-entrant call from a host function; and through table 1, to
+/// a host function and to another instance's function (which the executor's core hands to its
+/// driver).
+const TABLE_CHANGES: &str = r#"(module
+    (import "env" "reenter" (func $reenter))
+    (import "other" "seven" (func $seven (result i32)))
+    (type $r (func (result i32)))
+    (table $t 1 funcref)
+    (table $u 1 funcref)
+    (elem (table $t) (i32.const 0) func $one)
+    (elem (table $u) (i32.const 0) func $two)
+    (elem declare func $two $three $seven)
+    (func $one (result i32) (i32.const 1))
+    (func $two (result i32) (i32.const 2))
+    (func $three (result i32) (i32.const 3))
+    (func (export "grow_and_set")
+        (drop (table.grow $t (ref.func $two) (i32.const 5000)))
+        (table.set $t (i32.const 4000) (ref.func $three)))
+    (func $at (export "at") (param i32) (result i32) (call_indirect $t (type $r) (local.get 0)))
+    (func (export "wasm_grows") (result i32)
+        (drop (table.grow $t (ref.func $two) (i32.const 1000)))
+        (call $at (i32.const 999)))
+    (func (export "wasm_sets") (result i32)
+        (table.set $t (i32.const 0) (ref.func $three))
+        (call $at (i32.const 0)))
+    (func (export "host_grows") (result i32)
+        (call $reenter)
+        (i32.add (call $at (i32.const 4000)) (call $at (i32.const 4999))))
+    (func (export "second_table") (result i32) (call_indirect $u (type $r) (i32.const 0)))
+    (func (export "foreign") (result i32)
+        (table.set $t (i32.const 0) (ref.func $seven))
+        (call $at (i32.const 0))))"#;
+
+#[test]
+fn call_indirect_sees_every_table_change() {
+    let engine = Engine::new(Config::default());
+    let other = compile(
+        &engine,
+        r#"(module (func (export "seven") (result i32) (i32.const 7)))"#,
+    );
+    let module = compile(&engine, TABLE_CHANGES);
+    let fresh = || {
+        let mut store = Store::new(&engine, ());
+        let other = Linker::new().instantiate(&mut store, &other).unwrap();
+        let seven = other.get_export(&store, "seven").unwrap();
+        let mut env = HostModule::new("env");
+        env.func_wrap("reenter", |mut caller: Caller<'_, ()>| {
+            let Some(ewvm::wasm::Extern::Func(f)) = caller.get_export("grow_and_set") else {
+                panic!("export grow_and_set");
+            };
+            f.call(caller.store_mut(), &[], &mut [])
+                .map_err(|e| match e {
+                    Error::Trap(trap) => trap,
+                    other => panic!("{other}"),
+                })
+        })
+        .unwrap();
+        let mut linker = Linker::new();
+        linker.grant(env).unwrap().define("other", "seven", seven);
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        (store, instance)
+    };
+    let cases: [(&str, i32); 5] = [
+        ("wasm_grows", 2),
+        ("wasm_sets", 3),
+        ("host_grows", 5),
+        ("second_table", 2),
+        ("foreign", 7),
+    ];
+    for (name, want) in cases {
+        let (mut store, instance) = fresh();
+        assert_eq!(
+            call(&mut store, instance, "at", &[Val::I32(0)]).unwrap(),
+            vec![Val::I32(1)]
+        );
+        assert_eq!(
+            call(&mut store, instance, name, &[]).unwrap(),
+            vec![Val::I32(want)],
+            "{name}"
+        );
+    }
+    let (mut store, instance) = fresh();
+    let trap = |r: Result<Vec<Val>, Error>| match r {
+        Err(Error::Trap(trap)) => trap.code(),
+        other => panic!("expected a trap, got {other:?}"),
+    };
+    assert_eq!(
+        trap(call(&mut store, instance, "at", &[Val::I32(1)])),
+        Some(TrapCode::UndefinedElement)
+    );
+    call(&mut store, instance, "grow_and_set", &[]).unwrap();
+    assert_eq!(
+        call(&mut store, instance, "at", &[Val::I32(4000)]).unwrap(),
+        vec![Val::I32(3)]
+    );
+}

@@ -25,24 +25,22 @@ impl Func {
         func: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Func {
         let type_id = store.engine.intern(&ty);
-        store.funcs.push(FuncEntity::Host {
+        Func(store.push_func(FuncEntity::Host {
             type_id,
             ty: Arc::new(ty),
             func: Arc::new(func),
-        });
-        Func(store.funcs.len() as u32 - 1)
+        }))
     }
 
     /// Defines a typed host function (see [`IntoHostFn`]).
     pub fn wrap<T, P, R>(store: &mut Store<T>, func: impl IntoHostFn<T, P, R>) -> Func {
         let (ty, func) = func.into_host_fn();
         let type_id = store.engine.intern(&ty);
-        store.funcs.push(FuncEntity::Host {
+        Func(store.push_func(FuncEntity::Host {
             type_id,
             ty: Arc::new(ty),
             func,
-        });
-        Func(store.funcs.len() as u32 - 1)
+        }))
     }
 
     /// The function's signature.

@@ -44,12 +44,12 @@ impl Instance {
             .iter()
             .enumerate()
         {
-            store.funcs.push(FuncEntity::Wasm {
+            let func = store.push_func(FuncEntity::Wasm {
                 instance: index,
                 index: i as u32,
                 type_id,
             });
-            entity.funcs.push(store.funcs.len() as u32 - 1);
+            entity.funcs.push(func);
         }
         // Globals first: table initialisers may read them.
         let imported_globals = entity.globals.len();

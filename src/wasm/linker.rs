@@ -160,12 +160,12 @@ impl<T> Linker<T> {
                     field: field.to_string(),
                 })?;
             let type_id = store.engine.intern(ty);
-            store.funcs.push(FuncEntity::Host {
+            let ty = store.engine.func_type(type_id);
+            Extern::Func(Func(store.push_func(FuncEntity::Host {
                 type_id,
-                ty: store.engine.func_type(type_id),
+                ty,
                 func: func.clone(),
-            });
-            Extern::Func(Func(store.funcs.len() as u32 - 1))
+            })))
         } else if self.defined.keys().any(|(m, _)| m == module) {
             return Err(LinkError::UnknownField {
                 module: module.to_string(),

@@ -258,7 +258,7 @@ impl Module {
             code.extend(body);
             m.consts.extend(init);
         }
-        m.threaded = thread(&code, &m.funcs);
+        m.threaded = thread(&code, &mut m.funcs);
         Ok(Module { inner: Arc::new(m) })
     }
 

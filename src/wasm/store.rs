@@ -34,6 +34,44 @@ impl<T> FuncEntity<T> {
             FuncEntity::Wasm { type_id, .. } | FuncEntity::Host { type_id, .. } => *type_id,
         }
     }
+
+    /// The entity's [`FuncHead`].
+    fn head(&self) -> FuncHead {
+        match *self {
+            FuncEntity::Wasm {
+                instance,
+                index,
+                type_id,
+            } => FuncHead {
+                type_id,
+                instance,
+                index,
+            },
+            FuncEntity::Host { type_id, .. } => FuncHead {
+                type_id,
+                instance: FuncHead::HOST,
+                index: 0,
+            },
+        }
+    }
+}
+
+/// What the executor's core needs of a store function to run a `call_indirect` of it without
+/// the store: its type and, for Wasm code, where it is defined.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FuncHead {
+    /// The interned type.
+    pub type_id: u32,
+    /// The defining instance, or [`FuncHead::HOST`].
+    pub instance: u32,
+    /// The defined function's index in its module (0 for host functions).
+    pub index: u32,
+}
+
+impl FuncHead {
+    /// The `instance` of a host function (never an instance index: the store could not hold
+    /// that many).
+    pub const HOST: u32 = u32::MAX;
 }
 
 /// A linear memory.
@@ -118,6 +156,8 @@ pub struct Store<T> {
     pub(crate) engine: Engine,
     pub(crate) data: T,
     pub(crate) funcs: Vec<FuncEntity<T>>,
+    /// The [`FuncHead`] of each function, by the same index (see [`Store::push_func`]).
+    pub(crate) heads: Vec<FuncHead>,
     pub(crate) memories: Vec<MemoryEntity>,
     pub(crate) tables: Vec<TableEntity>,
     pub(crate) globals: Vec<GlobalEntity>,
@@ -135,6 +175,7 @@ impl<T> Store<T> {
             engine: engine.clone(),
             data,
             funcs: Vec::new(),
+            heads: Vec::new(),
             memories: Vec::new(),
             tables: Vec::new(),
             globals: Vec::new(),
@@ -184,6 +225,13 @@ impl<T> Store<T> {
     /// Consumes the store and returns the host state.
     pub fn into_data(self) -> T {
         self.data
+    }
+
+    /// Adds a function to the store; its index.
+    pub(crate) fn push_func(&mut self, func: FuncEntity<T>) -> u32 {
+        self.heads.push(func.head());
+        self.funcs.push(func);
+        self.funcs.len() as u32 - 1
     }
 
     /// The signature of a function entity.

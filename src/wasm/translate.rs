@@ -51,6 +51,21 @@ pub(crate) struct TranslatedFunc {
     pub init_len: u32,
     /// Slots the frame may use.
     pub frame_size: u32,
+    /// How the executor runs the body's first instruction when it calls the function
+    /// indirectly (set when the module's code is threaded).
+    pub start: Start,
+}
+
+/// The kind of a function's first instruction, for the executor's `call_indirect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Any other.
+    Plain,
+    /// A charge, copies and a checked call (the body of a stack-limiter thunk), whose callee
+    /// does not start with a charge.
+    Thunk,
+    /// The same, whose callee starts with a charge.
+    ThunkCharged,
 }
 
 /// Where an operand of the compile-time stack lives.
@@ -268,6 +283,7 @@ impl<'a> FuncTranslator<'a> {
             init_start: 0,
             init_len: self.init_zeros + self.consts_read,
             frame_size,
+            start: Start::Plain,
         };
         Ok((func, validator.into_allocations()))
     }

@@ -9,19 +9,20 @@
 //! returns to a dispatch loop, so the host stack never grows with the number of instructions.
 //!
 //! The core runs the instructions that need no store access: arithmetic, memory loads and
-//! stores, branches, calls and returns within an instance, globals and gas. Everything else
-//! (host and cross-instance calls, `call_indirect`, table and bulk-memory operations,
-//! `memory.grow`) leaves the core with [`Exit::Slow`], and the driver in the parent module runs
-//! it against the store and re-enters.
+//! stores, branches, calls and returns within an instance (`call_indirect` through table 0 too),
+//! globals and gas. Everything else (host and cross-instance calls, table and bulk-memory
+//! operations, `memory.grow`) leaves the core with [`Exit::Slow`], and the driver in the parent
+//! module runs it against the store and re-enters.
 
 use super::num::{
     canon, checked, div_s, fmax, fmin, trunc_checked, Slot, I32_S, I32_U, I64_S, I64_U,
 };
-use super::view::{GlobalsView, MemView};
+use super::view::{GlobalsView, MemView, TableView};
 use crate::wasm::error::TrapCode;
 use crate::wasm::gas::GasCharge;
 use crate::wasm::ir::{imm_value, Op, IMM, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
-use crate::wasm::translate::TranslatedFunc;
+use crate::wasm::store::FuncHead;
+use crate::wasm::translate::{Start, TranslatedFunc};
 
 /// An instruction of threaded code: its handler and the instruction itself.
 #[derive(Clone, Copy)]
@@ -94,6 +95,9 @@ pub(super) struct Cx {
     pub(super) code: *const Inst,
     pub(super) consts: *const u64,
     pub(super) globals: GlobalsView,
+    /// The current instance's table 0 and the store's function heads, for `call_indirect`.
+    pub(super) table: TableView,
+    pub(super) heads: *const FuncHead,
     pub(super) frames: Vec<Frame>,
     pub(super) max_depth: usize,
     /// One past the last slot of the value stack, as an address.
@@ -512,7 +516,7 @@ macro_rules! handlers {
 
 handlers! {
     (ip, sp, mem, cx, acc, facc);
-    control: [Jump, BrTable, CallInternal, StackEnter];
+    control: [Jump, BrTable, CallInternal, CallIndirect, StackEnter];
     plain: {
         Copy(r) => set!(sp, r.dst, get!(sp, r.src));
         Select(r) => if get!(sp, r.b) as u32 == 0 { set!(sp, r.dst, get!(sp, r.a)) };
@@ -959,6 +963,55 @@ unsafe fn call_internal<const CHARGED: bool>(
     }
 }
 
+/// `call_indirect` through table 0 of a function of the current instance; anything else (another
+/// table, a host function, another instance's function) leaves the core. The checks and traps
+/// are the driver's, in the same order: undefined element, uninitialised element, type
+/// mismatch, then the callee's frame.
+#[allow(non_snake_case)]
+unsafe fn CallIndirect(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
+    let Op::CallIndirect(type_id, table, index) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    let Op::CallArgs(base) = (*ip.add(1)).op else {
+        std::hint::unreachable_unchecked()
+    };
+    if table != 0 {
+        return slow(ip, sp, mem, cx, acc, facc);
+    }
+    let func = match cx.table.get(get!(sp, index) as u32) {
+        None => return Exit::Trap(TrapCode::UndefinedElement),
+        Some(0) => return Exit::Trap(TrapCode::UninitializedElement),
+        Some(slot) => (slot - 1) as usize,
+    };
+    // SAFETY: a table holds only references to store functions, all of which have heads.
+    let head = *cx.heads.add(func);
+    if head.type_id != type_id {
+        return Exit::Trap(TrapCode::IndirectCallTypeMismatch);
+    }
+    if head.instance != cx.instance {
+        return slow(ip, sp, mem, cx, acc, facc);
+    }
+    // SAFETY: a function of the current instance is one of its module's.
+    let f = &*cx.funcs.add(head.index as usize);
+    let new_sp = sp.wrapping_add(base as usize);
+    match cx.enter(f, cx.code, cx.consts, ip.add(2), sp, new_sp) {
+        // A thunk's body runs here rather than in a dispatch of its own (see [`thread`]).
+        Ok(entry) => match f.start {
+            Start::Plain => dispatch!(entry, new_sp, mem, cx, acc, facc),
+            Start::Thunk => thunk::<false>(entry, new_sp, mem, cx, acc, facc),
+            Start::ThunkCharged => thunk::<true>(entry, new_sp, mem, cx, acc, facc),
+        },
+        Err(code) => Exit::Trap(code),
+    }
+}
+
 #[allow(non_snake_case)]
 unsafe fn StackEnter(
     ip: *const Inst,
@@ -1009,35 +1062,105 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     dispatch!(ip.add(3), sp, mem, cx, acc, facc)
 }
 
+/// A region's charge, then copies, then a `StackEnter` whose guarded instruction is a
+/// `CallInternal` (see [`thread`]): runs them all in one dispatch, in order, as the handlers of
+/// each would. This is the body of a stack-limiter thunk (`local.get` of each parameter, the
+/// checked call), entered on every `call_indirect` of a metered function.
+unsafe fn charge_copy_enter_call<const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
+    thunk::<CHARGED>(ip, sp, mem, cx, acc, facc)
+}
+
+/// The body of [`charge_copy_enter_call`], also run by `call_indirect` of a thunk.
+#[inline(always)]
+unsafe fn thunk<const CHARGED: bool>(
+    ip: *const Inst,
+    sp: *mut u64,
+    mem: MemView,
+    cx: &mut Cx,
+    acc: u64,
+    facc: f64,
+) -> Exit {
+    let Op::ConsumeGas(amount) = (*ip).op else {
+        std::hint::unreachable_unchecked()
+    };
+    charge!(cx, amount);
+    let mut ip = ip.add(1);
+    while let Op::Copy(r) = (*ip).op {
+        set!(sp, r.dst, get!(sp, r.src));
+        ip = ip.add(1);
+    }
+    stack_enter::<true, CHARGED>(ip, sp, mem, cx, acc, facc)
+}
+
+/// Whether `body[at..]` is copies, then a `StackEnter` guarding a `CallInternal`: the callee.
+fn copies_then_checked_call(body: &[Op], at: usize) -> Option<u32> {
+    let rest = body.get(at..)?;
+    let copies = rest
+        .iter()
+        .take_while(|op| matches!(op, Op::Copy(_)))
+        .count();
+    match rest.get(copies..copies + 4)? {
+        [Op::StackEnter(_), _, _, Op::CallInternal(func, _)] => Some(*func),
+        _ => None,
+    }
+}
+
 /// Threads translated code: pairs every instruction with its handler and makes branch targets
 /// relative to the branch (so that a taken branch is one pointer addition). `code` holds the
 /// bodies of `funcs` one after the other, each with targets relative to its own start. A call of
 /// a defined function whose body starts with a gas charge (every metered function) gets the
 /// handler that also charges it. A region's charge, and the stack limiter's epilogue, get the
 /// handler of the instruction after them that runs them first (that instruction keeps its own
-/// handler for branches that land on it).
-pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
+/// handler for branches that land on it); a charge followed by copies and a checked call (a
+/// limiter thunk's body) gets the handler that runs all of them.
+pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
     // Whether `CallInternal(func)` enters a body that starts with a gas charge.
     let charged = |func: u32| {
         let entry = funcs[func as usize].entry as usize;
         matches!(code.get(entry), Some(Op::ConsumeGas(_)))
     };
     let mut out = Vec::with_capacity(code.len());
+    let mut starts = Vec::with_capacity(funcs.len());
     for (i, f) in funcs.iter().enumerate() {
         let end = funcs
             .get(i + 1)
             .map_or(code.len(), |next| next.entry as usize);
         let body = &code[f.entry as usize..end];
+        let thunk_call = match body.first() {
+            Some(Op::ConsumeGas(_)) => copies_then_checked_call(body, 1),
+            _ => None,
+        };
+        starts.push(match thunk_call.map(charged) {
+            None => Start::Plain,
+            Some(false) => Start::Thunk,
+            Some(true) => Start::ThunkCharged,
+        });
         for (at, &op) in body.iter().enumerate() {
             let mut op = op;
             if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
                 *target = target.wrapping_sub(at as u32);
             }
+            // The callee of a charge followed by copies and a checked call (a limiter thunk).
+            let thunk_call = match op {
+                Op::ConsumeGas(_) => copies_then_checked_call(body, at + 1),
+                _ => None,
+            };
             let handler: Handler = match (op, body.get(at + 3)) {
                 (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
                 (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
                     true => stack_enter_call::<true>,
                     false => stack_enter_call::<false>,
+                },
+                _ if thunk_call.is_some() => match thunk_call.is_some_and(charged) {
+                    true => charge_copy_enter_call::<true>,
+                    false => charge_copy_enter_call::<false>,
                 },
                 (Op::ConsumeGas(_), _) => body
                     .get(at + 1)
@@ -1051,6 +1174,9 @@ pub(crate) fn thread(code: &[Op], funcs: &[TranslatedFunc]) -> Vec<Inst> {
             };
             out.push(Inst { handler, op });
         }
+    }
+    for (f, start) in funcs.iter_mut().zip(starts) {
+        f.start = start;
     }
     out
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use self::core::{init_frame, Cx, Exit};
 use cold::{call_host, table_copy, table_fill, table_grow, table_init};
-use view::{GlobalsView, MemView};
+use view::{GlobalsView, MemView, TableView};
 
 use super::error::{Trap, TrapCode};
 use super::func::Caller;
@@ -92,6 +92,8 @@ fn run<T>(
         code: std::ptr::null(),
         consts: std::ptr::null(),
         globals: GlobalsView::of(store, instance),
+        table: TableView::of(store, instance),
+        heads: store.heads.as_ptr(),
         frames: Vec::with_capacity(max_depth.min(256)),
         max_depth,
         stack_end: s.as_mut_ptr_range().end as usize,
@@ -117,11 +119,13 @@ fn run<T>(
 }
 
 impl Cx {
-    /// Re-reads the views of the current instance's memory (store index `mem_idx`) and globals,
-    /// whose buffers may have moved.
+    /// Re-reads the views of the current instance's memory (store index `mem_idx`), globals and
+    /// table, and of the store's function heads, whose buffers may have moved.
     fn refresh_views<T>(&mut self, store: &mut Store<T>, mem_idx: usize) {
         self.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
         self.globals = GlobalsView::of(store, self.instance);
+        self.table = TableView::of(store, self.instance);
+        self.heads = store.heads.as_ptr();
     }
 }
 
@@ -298,6 +302,17 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                     check!(cx.mem.fill([get!(base), get!(base + 1), get!(base + 2)]))
                 }
                 op => unreachable!("{op:?} runs in the core"),
+            }
+            if matches!(
+                op,
+                Op::TableSet(_)
+                    | Op::TableGrow(_)
+                    | Op::TableFill(_)
+                    | Op::TableCopy(_)
+                    | Op::TableInit(_)
+            ) {
+                // The core's view of table 0 (whose buffer `table.grow` may have moved).
+                cx.table = TableView::of(store, cx.instance);
             }
             cx.ip = next;
         }

@@ -131,3 +131,42 @@ impl GlobalsView {
         unsafe { (*self.entities.add(*self.index.add(i as usize) as usize)).value = value }
     }
 }
+
+/// The current instance's table 0 (reference slots: 0 = null, otherwise store function + 1) as
+/// a raw view, for `call_indirect` in the core. It is refreshed with the other views, and after
+/// every table operation (`table.grow` may move the buffer).
+#[derive(Clone, Copy)]
+pub(super) struct TableView {
+    ptr: *const u64,
+    len: usize,
+}
+
+impl TableView {
+    /// A view of table 0 of `instance` in `store`, or an empty one.
+    pub(super) fn of<T>(store: &Store<T>, instance: u32) -> Self {
+        let table = store.instances[instance as usize]
+            .tables
+            .first()
+            .map(|&t| &store.tables[t as usize].elements);
+        match table {
+            Some(elements) => TableView {
+                ptr: elements.as_ptr(),
+                len: elements.len(),
+            },
+            None => TableView {
+                ptr: std::ptr::null(),
+                len: 0,
+            },
+        }
+    }
+
+    /// Element `i`, or `None` out of bounds.
+    #[inline(always)]
+    pub(super) fn get(self, i: u32) -> Option<u64> {
+        if i as usize >= self.len {
+            return None;
+        }
+        // SAFETY: `i < len`, and `ptr`/`len` describe the live buffer (see the type docs).
+        Some(unsafe { *self.ptr.add(i as usize) })
+    }
+}
