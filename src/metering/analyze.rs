@@ -35,6 +35,8 @@ pub(crate) struct ModuleInfo {
     pub(crate) locals: Vec<u32>,
     /// Maximum operand-stack height of every defined function, as the validator tracks it.
     pub(crate) heights: Vec<u32>,
+    /// Module offsets of every defined function's body (its locals and code).
+    pub(crate) body_ranges: Vec<std::ops::Range<usize>>,
     /// Functions referenced other than by `call`: exports, start, elements, `ref.func`.
     pub(crate) escaping: Vec<bool>,
     /// Which helper kinds some instruction needs.
@@ -105,6 +107,8 @@ struct BodyFacts<'a> {
     locals: u32,
     /// Maximum operand-stack height.
     height: u32,
+    /// Module offsets of the body.
+    range: std::ops::Range<usize>,
     /// The body's operators (only when asked to keep them).
     ops: Vec<Operator<'a>>,
     /// The functions of its `ref.func`s.
@@ -290,6 +294,7 @@ impl ModuleInfo {
             plan,
             locals,
             height,
+            range,
             ops,
             ref_funcs,
             dynamic,
@@ -299,6 +304,7 @@ impl ModuleInfo {
         self.stack_costs.push(locals.saturating_add(height));
         self.locals.push(locals);
         self.heights.push(height);
+        self.body_ranges.push(range);
         for func in ref_funcs {
             self.mark_escaping(func);
         }
@@ -524,6 +530,7 @@ impl ModuleInfo {
         }
         ops.finish()?;
         facts.locals = declared;
+        facts.range = body_range(body);
         facts.height = max_height;
         facts.helper = self.recognize_helper(index, body);
         Ok(facts)
@@ -587,6 +594,12 @@ impl ModuleInfo {
         }
         Ok(needed)
     }
+}
+
+/// The module offsets of `body` (its locals and code).
+pub(crate) fn body_range(body: &FunctionBody<'_>) -> std::ops::Range<usize> {
+    let range = body.range();
+    range.start as usize..range.end as usize
 }
 
 /// Whether `global` has the shape of the limiter's height global: mutable `i32`, `i32.const 0`.

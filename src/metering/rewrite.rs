@@ -12,15 +12,17 @@
 //! (a region whose cost overflows, an instruction of the limiter that the rules forbid) keep the
 //! offsets documented there.
 
-use super::analyze::{Edit, EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
+use super::analyze::{body_range, Edit, EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
 use super::error::MeteringError;
 use super::helpers::{Helper, HelperKind, Layout};
 use super::rules::CostRules;
 use super::sections;
+use crate::wasm::parallel::map_in_order;
 use wasm_encoder::reencode::{utils, Error, Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    CodeSection, ConstExpr, Elements, Encode, EntityType, FunctionSection, GlobalSection,
-    GlobalType, ImportSection, Module, SectionId, TypeSection, ValType,
+    BlockType, CodeSection, ConstExpr, Elements, Encode, EntityType, FunctionSection,
+    GlobalSection, GlobalType, ImportSection, InstructionSink, Module, SectionId, TypeSection,
+    ValType,
 };
 use wasmparser::{
     CustomSectionReader, ElementItems, ExternalKind, FunctionBody, FunctionSectionReader,
@@ -90,8 +92,9 @@ pub(crate) struct Rewriter<'a> {
     next_body: usize,
     /// Number of charges emitted so far.
     charges: u32,
-    /// Buffer of the body being rewritten.
-    buf: Vec<u8>,
+    /// The rewritten bodies (rewritten on all cores before the module is encoded) and the
+    /// number of charges in each.
+    bodies: Vec<Result<(Vec<u8>, u32), MeteringError>>,
     /// The instructions of the edit being written.
     scratch: Vec<Operator<'static>>,
 }
@@ -159,13 +162,18 @@ impl<'a> Rewriter<'a> {
             global_done: false,
             next_body: 0,
             charges: 0,
-            buf: Vec::new(),
+            bodies: Vec::new(),
             scratch: Vec::new(),
         })
     }
 
     /// Writes the limited and metered module.
     pub(crate) fn encode(&mut self) -> Result<Output, MeteringError> {
+        let (emit, bytes) = (&self.emit, self.bytes);
+        let rewrite = |scratch: &mut Vec<Operator<'static>>, (i, range)| {
+            emit.body_bytes(bytes, i, range, scratch)
+        };
+        self.bodies = map_in_order(emit.info.body_ranges.clone(), rewrite);
         let mut module = Module::new();
         self.parse_core_module(&mut module, super::parser(), self.bytes)?;
         if self.next_body != self.emit.info.stack_costs.len() {
@@ -484,46 +492,73 @@ impl<'a> Emitter<'a> {
     }
 }
 
+impl Emitter<'_> {
+    /// Rewrites defined function `index`, at `range` in the input `bytes`, by its plan; returns
+    /// the body and the number of charges in it.
+    fn body_bytes(
+        &self,
+        bytes: &[u8],
+        index: usize,
+        range: std::ops::Range<usize>,
+        scratch: &mut Vec<Operator<'static>>,
+    ) -> Result<(Vec<u8>, u32), MeteringError> {
+        let mut buf = Vec::with_capacity(range.len() + range.len() / 4);
+        let mut charges = 0u32;
+        let mut cursor = range.start;
+        let code = |r: std::ops::Range<usize>| bytes.get(r).ok_or_else(unplanned);
+        for edit in self.edits(index)? {
+            if edit.start < cursor || edit.end > range.end {
+                return Err(unplanned());
+            }
+            buf.extend_from_slice(code(cursor..edit.start)?);
+            cursor = edit.end;
+            let (keep, n) = self.inserted(edit.kind, scratch)?;
+            charges = charges.saturating_add(n);
+            encode(scratch, &mut buf)?;
+            if keep {
+                buf.extend_from_slice(code(edit.start..edit.end)?);
+            }
+        }
+        buf.extend_from_slice(code(cursor..range.end)?);
+        Ok((buf, charges))
+    }
+}
+
 /// Appends the encoding of `ops` to `buf`.
 fn encode(ops: &mut Vec<Operator<'static>>, buf: &mut Vec<u8>) -> Result<(), MeteringError> {
     for op in ops.drain(..) {
-        RoundtripReencoder
-            .instruction(op)
-            .map_err(|e| MeteringError::Reencode(e.to_string()))?
-            .encode(buf);
+        // The instructions that edits insert, written directly; anything else through the
+        // general re-encoder.
+        let mut sink = InstructionSink::new(buf);
+        match op {
+            Operator::I64Const { value } => sink.i64_const(value),
+            Operator::I32Const { value } => sink.i32_const(value),
+            Operator::Call { function_index } => sink.call(function_index),
+            Operator::GlobalGet { global_index } => sink.global_get(global_index),
+            Operator::GlobalSet { global_index } => sink.global_set(global_index),
+            Operator::I32Add => sink.i32_add(),
+            Operator::I32Sub => sink.i32_sub(),
+            Operator::I32GtU => sink.i32_gt_u(),
+            Operator::If {
+                blockty: wasmparser::BlockType::Empty,
+            } => sink.if_(BlockType::Empty),
+            Operator::Unreachable => sink.unreachable(),
+            Operator::End => sink.end(),
+            Operator::LocalGet { local_index } => sink.local_get(local_index),
+            Operator::RefFunc { function_index } => sink.ref_func(function_index),
+            op => {
+                RoundtripReencoder
+                    .instruction(op)
+                    .map_err(|e| MeteringError::Reencode(e.to_string()))?
+                    .encode(buf);
+                continue;
+            }
+        };
     }
     Ok(())
 }
 
 impl Rewriter<'_> {
-    /// Rewrites defined function `index` by its plan into `self.buf`.
-    fn body(&mut self, index: usize, body: &FunctionBody<'_>) -> Result<(), MeteringError> {
-        let range = body.range();
-        let range = range.start as usize..range.end as usize;
-        let mut buf = std::mem::take(&mut self.buf);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        buf.clear();
-        let mut cursor = range.start;
-        let bytes = self.bytes;
-        for edit in self.emit.edits(index)? {
-            if edit.start < cursor || edit.end > range.end {
-                return Err(unplanned());
-            }
-            buf.extend_from_slice(&bytes[cursor..edit.start]);
-            cursor = edit.end;
-            let (keep, charges) = self.emit.inserted(edit.kind, &mut scratch)?;
-            self.charges = self.charges.saturating_add(charges);
-            encode(&mut scratch, &mut buf)?;
-            if keep {
-                buf.extend_from_slice(&bytes[edit.start..edit.end]);
-            }
-        }
-        buf.extend_from_slice(&bytes[cursor..range.end]);
-        self.buf = buf;
-        self.scratch = scratch;
-        Ok(())
-    }
-
     /// The thunk of `func` (limiter only): its parameters passed on to a checked call, metered.
     fn thunk(&mut self, func: u32) -> Result<wasm_encoder::Function, MeteringError> {
         let info = self.emit.info;
@@ -729,9 +764,18 @@ impl Reencode for Rewriter<'_> {
         code: &mut CodeSection,
         func: FunctionBody<'_>,
     ) -> Result<(), Error<MeteringError>> {
-        self.body(self.next_body, &func).map_err(Error::UserError)?;
+        let index = self.next_body;
+        let planned = self.emit.info.body_ranges.get(index);
+        let body = match self.bodies.get_mut(index) {
+            Some(body) if planned == Some(&body_range(&func)) => {
+                std::mem::replace(body, Ok((Vec::new(), 0)))
+            }
+            _ => Err(unplanned()),
+        };
+        let (body, charges) = body.map_err(Error::UserError)?;
+        self.charges = self.charges.saturating_add(charges);
         self.next_body += 1;
-        code.raw(&self.buf);
+        code.raw(&body);
         Ok(())
     }
 
