@@ -225,6 +225,7 @@ impl<'a> FuncTranslator<'a> {
     }
 
     /// Adds the value of a constant operator to the constant pool (slots from `const_base`).
+    #[inline(always)]
     fn record_const(&mut self, op: &Operator<'_>, const_base: u32) {
         let value = match *op {
             Operator::I32Const { value } => value as u32 as u64,
