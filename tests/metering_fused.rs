@@ -6,7 +6,8 @@
 //! the charges fused into the interpreter. Each `assert_return`/`assert_trap` invocation of the
 //! script runs on both, first with ample gas and then with half the gas the first run used, and
 //! the results, trap codes and gas left must be identical. With ample gas, the results must also
-//! equal those of the module without injection.
+//! equal those of the module without injection. The fused module is compiled by
+//! `metering::compile`, and its code must equal that compiled from the injected bytes.
 
 use ewvm::metering::{self, Config as MeterConfig, PermissiveRules};
 use ewvm::wasm::{
@@ -51,8 +52,14 @@ fn instantiate(engine: &Engine, bytes: &[u8]) -> Option<Pair> {
         .stack_limit(Some(1 << 20));
     let injected = metering::instrument(bytes, &config).ok()?;
     let literal_module = Module::new(engine, &injected.bytes).expect("injected module is valid");
-    let fused_module =
+    // The fused module as `metering::compile` builds it (bodies not validated again), which
+    // must be exactly the code compiled from the bytes.
+    let compiled = metering::compile(engine, bytes, &config).expect("meters as instrument does");
+    assert_eq!(compiled.instrumented.bytes, injected.bytes);
+    let fused_module = compiled.module;
+    let validated =
         Module::new_with_gas(engine, &injected.bytes, &injected.layout.fusion()).expect("valid");
+    assert_eq!(fused_module.disassemble(), validated.disassemble());
     if literal_module
         .imports()
         .any(|(m, f, _)| (m, f) != ("ethereum", "useGas"))

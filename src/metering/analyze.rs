@@ -31,6 +31,12 @@ pub(crate) struct ModuleInfo {
     pub(crate) imports_use_gas: bool,
     /// Stack cost of every defined function: declared locals plus maximum operand-stack height.
     pub(crate) stack_costs: Vec<u32>,
+    /// Declared locals (parameters excluded) of every defined function.
+    pub(crate) locals: Vec<u32>,
+    /// Maximum operand-stack height of every defined function, as the validator tracks it.
+    pub(crate) heights: Vec<u32>,
+    /// Module offsets of every defined function's body (its locals and code).
+    pub(crate) body_ranges: Vec<std::ops::Range<usize>>,
     /// Functions referenced other than by `call`: exports, start, elements, `ref.func`.
     pub(crate) escaping: Vec<bool>,
     /// Which helper kinds some instruction needs.
@@ -65,6 +71,14 @@ pub(crate) struct Edit {
     pub(crate) start: usize,
     /// Module offset just past the replaced bytes.
     pub(crate) end: usize,
+    /// Index in the body's operators of the operator at `start` (the one replaced, or the one
+    /// the insertion precedes).
+    pub(crate) op: u32,
+    /// The highest operand stack the edit's code reaches, as the validator would count it:
+    /// one above the height for a charge, two above the call's heights before and after it for
+    /// the limiter's code, and the operand's height (one more at the bottom of unreachable
+    /// code) for a helper call inserted before an instruction.
+    pub(crate) height: u32,
     /// What goes there.
     pub(crate) kind: EditKind,
 }
@@ -86,17 +100,37 @@ pub(crate) enum EditKind {
 
 /// What the walk over one function body finds.
 #[derive(Debug, Default)]
-struct BodyFacts {
+struct BodyFacts<'a> {
     /// The body's edits, with its regions numbered from 0.
     plan: Plan,
-    /// Declared locals plus maximum operand-stack height.
-    stack_cost: u32,
+    /// Declared locals.
+    locals: u32,
+    /// Maximum operand-stack height.
+    height: u32,
+    /// Module offsets of the body.
+    range: std::ops::Range<usize>,
+    /// The body's operators (only when asked to keep them).
+    ops: Vec<Operator<'a>>,
     /// The functions of its `ref.func`s.
     ref_funcs: Vec<u32>,
     /// The helper kinds its instructions need.
     dynamic: Vec<HelperKind>,
     /// The body as a recognised helper.
     helper: Option<Helper>,
+}
+
+/// Where an operator of a body is, and the operand heights around it.
+#[derive(Clone, Copy, Debug)]
+struct OpAt {
+    /// Its index in the body's operators.
+    index: u32,
+    /// Its module offsets.
+    start: usize,
+    end: usize,
+    /// The highest stack an edit replacing it would reach (see [`Edit::height`]).
+    height: u32,
+    /// The operand height after it.
+    after: u32,
 }
 
 /// A function body still to validate and walk.
@@ -121,14 +155,17 @@ impl Plan {
         self.failed |= body.failed;
     }
 
-    /// Opens a region whose charge goes at module offset `at`.
-    fn open_region(&mut self, at: usize) {
+    /// Opens a region whose charge goes at module offset `at`, before operator `op`, on an
+    /// operand stack of height `height`.
+    fn open_region(&mut self, at: usize, op: u32, height: u32) {
         let region = self.regions.len();
         self.regions.push(1);
         self.open.push(region);
         self.edits.push(Edit {
             start: at,
             end: at,
+            op,
+            height: height.saturating_add(1),
             kind: EditKind::Charge(region),
         });
     }
@@ -137,11 +174,19 @@ impl Plan {
     fn start_body(&mut self, at: usize) {
         self.body_edits.push(self.edits.len());
         self.open.clear();
-        self.open_region(at);
+        self.open_region(at, 0, 0);
     }
 
-    /// Records operator `op` at `start..end` whose static cost is `cost` (`None` for `else`/`end`).
-    fn op(&mut self, op: &Operator<'_>, start: usize, end: usize, cost: Option<u32>) {
+    /// Records operator `op` at `at` whose static cost is `cost` (`None` for `else`/`end`).
+    fn op(&mut self, op: &Operator<'_>, at: OpAt, cost: Option<u32>) {
+        let OpAt {
+            index,
+            start,
+            end,
+            height,
+            after,
+        } = at;
+        let next = index.saturating_add(1);
         match op {
             Operator::End => {
                 self.open.pop();
@@ -149,7 +194,7 @@ impl Plan {
             }
             Operator::Else => {
                 self.open.pop();
-                self.open_region(end);
+                self.open_region(end, next, after);
                 return;
             }
             _ => {}
@@ -163,7 +208,7 @@ impl Plan {
         }
         let kind = match *op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                self.open_region(end);
+                self.open_region(end, next, after);
                 return;
             }
             Operator::Call { function_index } => EditKind::Call {
@@ -176,7 +221,13 @@ impl Plan {
                 None => return,
             },
         };
-        self.edits.push(Edit { start, end, kind });
+        self.edits.push(Edit {
+            start,
+            end,
+            op: index,
+            height,
+            kind,
+        });
     }
 }
 
@@ -187,6 +238,16 @@ impl ModuleInfo {
         bytes: &[u8],
         rules: Option<&dyn CostRules>,
     ) -> Result<Self, MeteringError> {
+        Ok(Self::analyze_keeping_ops(bytes, rules, false)?.0)
+    }
+
+    /// [`ModuleInfo::analyze`], also returning the operators of every defined function if
+    /// `keep_ops` (otherwise no operators).
+    pub(crate) fn analyze_keeping_ops<'a>(
+        bytes: &'a [u8],
+        rules: Option<&dyn CostRules>,
+        keep_ops: bool,
+    ) -> Result<(Self, Vec<Vec<Operator<'a>>>), MeteringError> {
         let mut info = Self::default();
         let floats_forbidden = rules.is_some_and(|r| !r.allows_floats());
         let mut validator = Validator::new_with_features(FEATURES);
@@ -207,33 +268,43 @@ impl ModuleInfo {
                 break;
             }
         }
-        let walk = |allocs: &mut FuncValidatorAllocations, (i, (func, body)): (usize, Body<'_>)| {
+        let walk = |allocs: &mut FuncValidatorAllocations, (i, (func, body)): (usize, Body<'a>)| {
             let mut fv = func.into_validator(core::mem::take(allocs));
-            let facts = info.function_body(i, &mut fv, &body, rules, floats_forbidden);
+            let facts = info.function_body(i, &mut fv, &body, rules, floats_forbidden, keep_ops);
             *allocs = fv.into_allocations();
             facts
         };
+        let mut ops = Vec::new();
         for facts in map_in_order(bodies, walk) {
-            info.absorb(facts?);
+            ops.push(info.absorb(facts?));
         }
         if let Some(e) = failure {
             return Err(e);
         }
         info.escaping.resize(info.func_types.len(), false);
-        Ok(info)
+        if !keep_ops {
+            ops.clear();
+        }
+        Ok((info, ops))
     }
 
-    /// Adds what the walk over the next body found.
-    fn absorb(&mut self, facts: BodyFacts) {
+    /// Adds what the walk over the next body found; returns its operators.
+    fn absorb<'a>(&mut self, facts: BodyFacts<'a>) -> Vec<Operator<'a>> {
         let BodyFacts {
             plan,
-            stack_cost,
+            locals,
+            height,
+            range,
+            ops,
             ref_funcs,
             dynamic,
             helper,
         } = facts;
         self.plan.append(plan);
-        self.stack_costs.push(stack_cost);
+        self.stack_costs.push(locals.saturating_add(height));
+        self.locals.push(locals);
+        self.heights.push(height);
+        self.body_ranges.push(range);
         for func in ref_funcs {
             self.mark_escaping(func);
         }
@@ -243,6 +314,7 @@ impl ModuleInfo {
             }
         }
         self.layout.helpers.extend(helper);
+        ops
     }
 
     /// Records what one section says about index spaces and references.
@@ -358,14 +430,15 @@ impl ModuleInfo {
     }
 
     /// Validates one body and records its stack cost, references, dynamic operations and helper shape.
-    fn function_body<R: WasmModuleResources>(
+    fn function_body<'a, R: WasmModuleResources>(
         &self,
         index: usize,
         fv: &mut wasmparser::FuncValidator<R>,
-        body: &FunctionBody<'_>,
+        body: &FunctionBody<'a>,
         rules: Option<&dyn CostRules>,
         floats_forbidden: bool,
-    ) -> Result<BodyFacts, MeteringError> {
+        keep_ops: bool,
+    ) -> Result<BodyFacts<'a>, MeteringError> {
         let mut facts = BodyFacts::default();
         let mut locals = body.get_locals_reader()?;
         let mut declared: u32 = 0;
@@ -383,14 +456,33 @@ impl ModuleInfo {
             declared = declared.saturating_add(count);
         }
         let mut max_height = 0;
+        let mut height = 0;
         let mut ops = body.get_operators_reader()?;
         if rules.is_some() {
             facts.plan.start_body(ops.original_position() as usize);
         }
+        let mut op_index = 0u32;
+        if keep_ops {
+            // Code has fewer than one operator per two bytes but for runs of one-byte ones:
+            // this is rarely exceeded and is not much more than needed.
+            let range = body.range();
+            facts
+                .ops
+                .reserve((range.end - range.start) as usize / 2 + 16);
+        }
         while !ops.eof() {
             let (op, offset) = ops.read_with_offset()?;
+            // The stack an edit at this operator reaches (see `Edit::height`): for a helper
+            // call, one more than the operand height at the bottom of an unreachable frame.
+            let dynamic = HelperKind::for_op(&op);
+            let bottom = dynamic.is_some()
+                && fv
+                    .get_control_frame(0)
+                    .is_some_and(|f| f.unreachable && f.height == height as usize);
+            let before = height;
             fv.op(offset, &op)?;
-            max_height = max_height.max(fv.operand_stack_height());
+            height = fv.operand_stack_height();
+            max_height = max_height.max(height);
             if floats_forbidden && is_float_op(&op) {
                 return Err(MeteringError::FloatInstruction {
                     instruction: instruction_name(&op),
@@ -410,23 +502,36 @@ impl ModuleInfo {
                     }
                     cost
                 };
-                facts
-                    .plan
-                    .op(&op, offset as usize, ops.original_position() as usize, cost);
+                let edit_height = match op {
+                    Operator::Call { .. } => before.max(height).saturating_add(2),
+                    _ => before.saturating_add(u32::from(bottom)),
+                };
+                let at = OpAt {
+                    index: op_index,
+                    start: offset as usize,
+                    end: ops.original_position() as usize,
+                    height: edit_height,
+                    after: height,
+                };
+                facts.plan.op(&op, at, cost);
             }
-            match op {
-                Operator::RefFunc { function_index } => facts.ref_funcs.push(function_index),
-                op => {
-                    if let Some(kind) = HelperKind::for_op(&op) {
-                        if !facts.dynamic.contains(&kind) {
-                            facts.dynamic.push(kind);
-                        }
-                    }
+            if let Operator::RefFunc { function_index } = op {
+                facts.ref_funcs.push(function_index);
+            }
+            if let Some(kind) = dynamic {
+                if !facts.dynamic.contains(&kind) {
+                    facts.dynamic.push(kind);
                 }
             }
+            if keep_ops {
+                facts.ops.push(op);
+            }
+            op_index = op_index.saturating_add(1);
         }
         ops.finish()?;
-        facts.stack_cost = declared.saturating_add(max_height);
+        facts.locals = declared;
+        facts.range = body_range(body);
+        facts.height = max_height;
         facts.helper = self.recognize_helper(index, body);
         Ok(facts)
     }
@@ -489,6 +594,12 @@ impl ModuleInfo {
         }
         Ok(needed)
     }
+}
+
+/// The module offsets of `body` (its locals and code).
+pub(crate) fn body_range(body: &FunctionBody<'_>) -> std::ops::Range<usize> {
+    let range = body.range();
+    range.start as usize..range.end as usize
 }
 
 /// Whether `global` has the shape of the limiter's height global: mutable `i32`, `i32.const 0`.

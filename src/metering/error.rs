@@ -91,3 +91,14 @@ impl From<wasm_encoder::reencode::Error<MeteringError>> for MeteringError {
         }
     }
 }
+
+/// Why [`super::compile`] could not meter and compile a module.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileMeteredError {
+    /// Metering refused the module (as [`super::instrument`] does).
+    #[error(transparent)]
+    Metering(#[from] MeteringError),
+    /// The interpreter could not compile the metered module (a limit of the interpreter).
+    #[error(transparent)]
+    Compile(#[from] crate::wasm::CompileError),
+}

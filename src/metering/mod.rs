@@ -17,6 +17,13 @@
 //! 4. **Gas injection**, then encoding. Errors found here (region cost overflow) carry offsets in
 //!    the module after step 3, which equals the input when no function needed limiting.
 //!
+//! [`compile`] also compiles the output for the interpreter. When steps 3 and 4 ran as the
+//! one-pass rewrite, the analysis of step 1 kept every input operator and validator height, so
+//! the output's bodies are handed to the translator as operators with their maximum stack
+//! heights, exactly as decoding and validating them would give (only the output's sections are
+//! validated again). The output bytes never leave [`compile`] before this, so nothing from
+//! outside can pass for validated code.
+//!
 //! # Decisions (issue 4; metering.md §3 and §5)
 //! - Default rules [`EwasmRules`] = sentinel-rs, the algorithm that ran with Hera on the Ewasm
 //!   testnet: 1 gas per instruction; floats forbidden (every `f32`/`f64` instruction, float loads,
@@ -103,11 +110,12 @@ mod stack_limit;
 #[cfg(test)]
 mod tests;
 
+use crate::wasm::{Engine, Module, ValidatedBodies};
 use analyze::ModuleInfo;
-use std::sync::Arc;
-use wasmparser::WasmFeatures;
+use std::sync::{Arc, Mutex};
+use wasmparser::{Operator, WasmFeatures};
 
-pub use error::MeteringError;
+pub use error::{CompileMeteredError, MeteringError};
 pub use helpers::{Helper, HelperKind, Layout};
 pub use rules::{CostRules, EwasmRules, PermissiveRules};
 
@@ -203,33 +211,119 @@ pub fn inject(module_bytes: &[u8], config: &Config) -> Result<Vec<u8>, MeteringE
 pub fn instrument(module_bytes: &[u8], config: &Config) -> Result<Instrumented, MeteringError> {
     let rules = &*config.rules;
     let info = ModuleInfo::analyze(module_bytes, Some(rules))?;
-    let functions = info.stack_costs.len() as u32;
     if info.imports_use_gas {
-        if !config.allow_metered {
-            return Err(MeteringError::AlreadyMetered);
-        }
-        return Ok(Instrumented {
-            bytes: module_bytes.to_vec(),
-            layout: info.layout,
-            stats: Stats {
-                functions,
-                ..Stats::default()
-            },
-        });
+        return passed_through(module_bytes, info, config);
     }
     if let Ok(out) = rewrite::instrument(module_bytes, &info, rules, config.stack_limit) {
-        return Ok(Instrumented {
-            bytes: out.bytes,
-            layout: out.layout,
-            stats: Stats {
-                functions,
-                regions: out.regions,
-                thunks: out.thunks,
-            },
-        });
+        return Ok(instrumented(out, &info));
     }
     // The reference passes: slower, and they give the documented errors.
     reference(module_bytes, info, config)
+}
+
+/// A module metered by [`compile`]: what [`instrument`] returns, and the module compiled.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    /// The metered module, where it charges gas and counts, as [`instrument`] returns them.
+    pub instrumented: Instrumented,
+    /// The metered module compiled with its charges fused (by [`Layout::fusion`]).
+    pub module: Module,
+}
+
+/// Meters `module_bytes` as [`instrument`] does and compiles the result for `engine` as
+/// `Module::new_with_gas(engine, &bytes, &layout.fusion())` does, with the same code, but
+/// without decoding and validating the metered bodies again: the rewriter knows their
+/// operators from its validating analysis of the input.
+///
+/// # Errors
+/// [`CompileMeteredError::Metering`] as [`instrument`]; [`CompileMeteredError::Compile`] if the
+/// interpreter cannot compile the metered module.
+pub fn compile(
+    engine: &Engine,
+    module_bytes: &[u8],
+    config: &Config,
+) -> Result<Compiled, CompileMeteredError> {
+    let rules = &*config.rules;
+    let (info, ops) = ModuleInfo::analyze_keeping_ops(module_bytes, Some(rules), true)?;
+    let rewritten = if info.imports_use_gas {
+        None
+    } else {
+        rewrite::Rewriter::new(module_bytes, &info, rules, config.stack_limit)
+            .and_then(|mut rewriter| Ok((rewriter.encode()?, rewriter.into_emitter())))
+            .ok()
+    };
+    let Some((out, emitter)) = rewritten else {
+        let instrumented = if info.imports_use_gas {
+            passed_through(module_bytes, info, config)?
+        } else {
+            reference(module_bytes, info, config)?
+        };
+        let fusion = instrumented.layout.fusion();
+        let module = Module::new_with_gas(engine, &instrumented.bytes, &fusion)?;
+        return Ok(Compiled {
+            instrumented,
+            module,
+        });
+    };
+    let instrumented = instrumented(out, &info);
+    let known = Known {
+        emitter,
+        ops: ops.into_iter().map(Mutex::new).collect(),
+    };
+    let fusion = instrumented.layout.fusion();
+    let module = Module::new_validated(engine, &instrumented.bytes, &fusion, &known)?;
+    Ok(Compiled {
+        instrumented,
+        module,
+    })
+}
+
+/// The bodies of the one-pass rewrite's output, from the input's operators and the plan.
+struct Known<'a> {
+    /// What the edits insert.
+    emitter: rewrite::Emitter<'a>,
+    /// The operators of every defined function of the input, each taken by its translation.
+    ops: Vec<Mutex<Vec<Operator<'a>>>>,
+}
+
+impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
+    fn body(&self, index: usize, ops: &mut Vec<Operator<'x>>) -> Option<(u32, u32)> {
+        let input = std::mem::take(&mut *self.ops.get(index)?.lock().ok()?);
+        self.emitter.body_ops(index, input, ops).ok()
+    }
+}
+
+/// The result of the one-pass rewrite of the module described by `info`.
+fn instrumented(out: rewrite::Output, info: &ModuleInfo) -> Instrumented {
+    Instrumented {
+        bytes: out.bytes,
+        layout: out.layout,
+        stats: Stats {
+            functions: info.stack_costs.len() as u32,
+            regions: out.regions,
+            thunks: out.thunks,
+        },
+    }
+}
+
+/// An input that imports `ethereum.useGas` (described by `info`): unchanged if `config`
+/// accepts metered input.
+fn passed_through(
+    module_bytes: &[u8],
+    info: ModuleInfo,
+    config: &Config,
+) -> Result<Instrumented, MeteringError> {
+    if !config.allow_metered {
+        return Err(MeteringError::AlreadyMetered);
+    }
+    Ok(Instrumented {
+        bytes: module_bytes.to_vec(),
+        stats: Stats {
+            functions: info.stack_costs.len() as u32,
+            ..Stats::default()
+        },
+        layout: info.layout,
+    })
 }
 
 /// The limiter and the gas pass one after the other, each re-encoding the whole module: what

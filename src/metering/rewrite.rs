@@ -12,15 +12,17 @@
 //! (a region whose cost overflows, an instruction of the limiter that the rules forbid) keep the
 //! offsets documented there.
 
-use super::analyze::{EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
+use super::analyze::{body_range, Edit, EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
 use super::error::MeteringError;
 use super::helpers::{Helper, HelperKind, Layout};
 use super::rules::CostRules;
 use super::sections;
-use wasm_encoder::reencode::{utils, Error, Reencode};
+use crate::wasm::parallel::map_in_order;
+use wasm_encoder::reencode::{utils, Error, Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, Elements, EntityType, FunctionSection, GlobalSection,
-    GlobalType, ImportSection, InstructionSink, Module, SectionId, TypeSection, ValType,
+    BlockType, CodeSection, ConstExpr, Elements, Encode, EntityType, FunctionSection,
+    GlobalSection, GlobalType, ImportSection, InstructionSink, Module, SectionId, TypeSection,
+    ValType,
 };
 use wasmparser::{
     CustomSectionReader, ElementItems, ExternalKind, FunctionBody, FunctionSectionReader,
@@ -54,24 +56,34 @@ struct Limiter {
     trap_region: u32,
 }
 
-/// Re-encodes a module with the limiter and gas metering in one pass.
-struct Rewriter<'a> {
-    /// The input module.
-    bytes: &'a [u8],
+/// What the edits of the plan put into the bodies, in the output's indices.
+pub(crate) struct Emitter<'a> {
     /// Facts about the input, with the plan of its bodies.
     info: &'a ModuleInfo,
-    /// The cost table.
-    rules: &'a dyn CostRules,
     /// The limiter, if it applies.
     limiter: Option<Limiter>,
     /// Final cost of every region of the plan (limiter code included), each at most `u32::MAX`.
     regions: Vec<u64>,
     /// Function index of the new `ethereum.useGas` import (= number of imported functions).
     use_gas: u32,
-    /// Type index of `(param i64)`, appended to the type section.
-    use_gas_type: u32,
     /// The helpers to append, in index order.
     helpers: Vec<Helper>,
+}
+
+/// Re-encodes a module with the limiter and gas metering in one pass.
+pub(crate) struct Rewriter<'a> {
+    /// The input module.
+    bytes: &'a [u8],
+    /// The cost table.
+    rules: &'a dyn CostRules,
+    /// What the edits insert.
+    emit: Emitter<'a>,
+    /// Type index of `(param i64)`, appended to the type section.
+    use_gas_type: u32,
+    /// The limiter's height global, or the input's.
+    stack_height: Option<u32>,
+    /// Number of limiter thunks.
+    thunks: u32,
     /// Whether the new types, import and global were emitted.
     types_done: bool,
     import_done: bool,
@@ -80,8 +92,11 @@ struct Rewriter<'a> {
     next_body: usize,
     /// Number of charges emitted so far.
     charges: u32,
-    /// Buffer of the body being rewritten.
-    buf: Vec<u8>,
+    /// The rewritten bodies (rewritten on all cores before the module is encoded) and the
+    /// number of charges in each.
+    bodies: Vec<Result<(Vec<u8>, u32), MeteringError>>,
+    /// The instructions of the edit being written.
+    scratch: Vec<Operator<'static>>,
 }
 
 /// The error that sends [`super::instrument`] to the reference passes.
@@ -96,59 +111,90 @@ pub(crate) fn instrument(
     rules: &dyn CostRules,
     stack_limit: Option<u32>,
 ) -> Result<Output, MeteringError> {
-    let plan = &info.plan;
-    if plan.failed || plan.body_edits.len() != info.stack_costs.len() {
-        return Err(unplanned());
-    }
-    let mut limiter = match stack_limit {
-        Some(limit) if info.stack_costs.iter().any(|c| *c > 0) => {
-            Some(limiter(info, rules, limit)?)
+    Rewriter::new(bytes, info, rules, stack_limit)?.encode()
+}
+
+impl<'a> Rewriter<'a> {
+    /// The rewriter of `bytes`, described by `info` (analysed with `rules`).
+    pub(crate) fn new(
+        bytes: &'a [u8],
+        info: &'a ModuleInfo,
+        rules: &'a dyn CostRules,
+        stack_limit: Option<u32>,
+    ) -> Result<Self, MeteringError> {
+        let plan = &info.plan;
+        if plan.failed || plan.body_edits.len() != info.stack_costs.len() {
+            return Err(unplanned());
         }
-        _ => None,
-    };
-    let thunks = limiter.as_ref().map_or(0, |l| l.thunks.len() as u32);
-    let stack_height = limiter
-        .as_ref()
-        .map_or(info.layout.stack_height, |l| Some(l.global));
-    let needed = info.needed_helpers(rules)?;
-    let first_helper = info
-        .func_count()
-        .checked_add(thunks)
-        .and_then(|n| n.checked_add(1))
-        .ok_or_else(unplanned)?;
-    let use_gas_type = u32::try_from(info.types.len()).map_err(|_| unplanned())?;
-    let regions = region_costs(info, rules, plan, &mut limiter)?;
-    let mut rewriter = Rewriter {
-        bytes,
-        info,
-        rules,
-        limiter,
-        regions,
-        use_gas: info.func_imports,
-        use_gas_type,
-        helpers: Helper::numbered(first_helper, &needed),
-        types_done: false,
-        import_done: false,
-        global_done: false,
-        next_body: 0,
-        charges: 0,
-        buf: Vec::new(),
-    };
-    let mut module = Module::new();
-    rewriter.parse_core_module(&mut module, super::parser(), bytes)?;
-    if rewriter.next_body != info.stack_costs.len() {
-        return Err(unplanned());
-    }
-    Ok(Output {
-        bytes: module.finish(),
-        layout: Layout {
-            use_gas: Some(rewriter.use_gas),
-            helpers: rewriter.helpers,
+        let mut limiter = match stack_limit {
+            Some(limit) if info.stack_costs.iter().any(|c| *c > 0) => {
+                Some(limiter(info, rules, limit)?)
+            }
+            _ => None,
+        };
+        let thunks = limiter.as_ref().map_or(0, |l| l.thunks.len() as u32);
+        let stack_height = limiter
+            .as_ref()
+            .map_or(info.layout.stack_height, |l| Some(l.global));
+        let needed = info.needed_helpers(rules)?;
+        let first_helper = info
+            .func_count()
+            .checked_add(thunks)
+            .and_then(|n| n.checked_add(1))
+            .ok_or_else(unplanned)?;
+        let use_gas_type = u32::try_from(info.types.len()).map_err(|_| unplanned())?;
+        let regions = region_costs(info, rules, plan, &mut limiter)?;
+        Ok(Rewriter {
+            bytes,
+            rules,
+            emit: Emitter {
+                info,
+                limiter,
+                regions,
+                use_gas: info.func_imports,
+                helpers: Helper::numbered(first_helper, &needed),
+            },
+            use_gas_type,
             stack_height,
-        },
-        regions: rewriter.charges,
-        thunks,
-    })
+            thunks,
+            types_done: false,
+            import_done: false,
+            global_done: false,
+            next_body: 0,
+            charges: 0,
+            bodies: Vec::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Writes the limited and metered module.
+    pub(crate) fn encode(&mut self) -> Result<Output, MeteringError> {
+        let (emit, bytes) = (&self.emit, self.bytes);
+        let rewrite = |scratch: &mut Vec<Operator<'static>>, (i, range)| {
+            emit.body_bytes(bytes, i, range, scratch)
+        };
+        self.bodies = map_in_order(emit.info.body_ranges.clone(), rewrite);
+        let mut module = Module::new();
+        self.parse_core_module(&mut module, super::parser(), self.bytes)?;
+        if self.next_body != self.emit.info.stack_costs.len() {
+            return Err(unplanned());
+        }
+        Ok(Output {
+            bytes: module.finish(),
+            layout: Layout {
+                use_gas: Some(self.emit.use_gas),
+                helpers: self.emit.helpers.clone(),
+                stack_height: self.stack_height,
+            },
+            regions: self.charges,
+            thunks: self.thunks,
+        })
+    }
+
+    /// What the edits insert (for [`Emitter::body_ops`]).
+    pub(crate) fn into_emitter(self) -> Emitter<'a> {
+        self.emit
+    }
 }
 
 /// The limiter for `info`, as [`super::stack_limit::limit_stack`] sets it up.
@@ -261,7 +307,7 @@ fn region_costs(
     Ok(regions)
 }
 
-impl Rewriter<'_> {
+impl<'a> Emitter<'a> {
     /// The output index of input function `func` (after the new import).
     fn shift(&self, func: u32) -> Result<u32, MeteringError> {
         if func < self.use_gas {
@@ -289,106 +335,246 @@ impl Rewriter<'_> {
         self.helpers.iter().find(|h| h.kind == kind)
     }
 
-    /// Emits the charge of a region of static cost `gas`.
-    fn charge(&mut self, ins: &mut InstructionSink<'_>, gas: u64) {
-        ins.i64_const(gas as i64).call(self.use_gas);
-        self.charges = self.charges.saturating_add(1);
+    /// The limiter and the stack cost of `callee` (an input index), if a call of it is checked.
+    fn limited(&self, callee: u32) -> Option<(&Limiter, u32)> {
+        let cost = stack_cost(self.info, callee);
+        self.limiter
+            .as_ref()
+            .filter(|_| cost > 0)
+            .map(|l| (l, cost))
     }
 
-    /// Emits `call callee` (an input index), with the limiter's check around it if the callee has
-    /// a stack cost: the limiter's code metered as the gas pass meters it.
-    fn call(&mut self, ins: &mut InstructionSink<'_>, callee: u32) -> Result<(), MeteringError> {
-        let target = self.shift(callee)?;
-        let cost = stack_cost(self.info, callee);
-        let Some(limiter) = self.limiter.as_ref().filter(|_| cost > 0) else {
-            ins.call(target);
-            return Ok(());
+    /// Pushes the charge of a region of static cost `gas`.
+    fn charge(&self, out: &mut Vec<Operator<'_>>, gas: u64) {
+        out.push(Operator::I64Const { value: gas as i64 });
+        out.push(Operator::Call {
+            function_index: self.use_gas,
+        });
+    }
+
+    /// Pushes `call callee` (an input index), with the limiter's check around it if the callee
+    /// has a stack cost: the limiter's code metered as the gas pass meters it. Returns the
+    /// number of charges pushed.
+    fn call(&self, out: &mut Vec<Operator<'_>>, callee: u32) -> Result<u32, MeteringError> {
+        let target = Operator::Call {
+            function_index: self.shift(callee)?,
+        };
+        let Some((limiter, cost)) = self.limited(callee) else {
+            out.push(target);
+            return Ok(0);
         };
         let (c, limit, g) = (cost as i32, limiter.limit as i32, limiter.global);
-        let trap_region = limiter.trap_region;
-        ins.global_get(g).i32_const(c).i32_add().global_set(g);
-        ins.global_get(g).i32_const(limit).i32_gt_u();
-        ins.if_(BlockType::Empty);
-        self.charge(ins, trap_region.into());
-        ins.unreachable().end();
-        ins.call(target);
-        ins.global_get(g).i32_const(c).i32_sub().global_set(g);
-        Ok(())
+        out.extend([
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: c },
+            Operator::I32Add,
+            Operator::GlobalSet { global_index: g },
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: limit },
+            Operator::I32GtU,
+            Operator::If {
+                blockty: wasmparser::BlockType::Empty,
+            },
+        ]);
+        self.charge(out, limiter.trap_region.into());
+        out.extend([
+            Operator::Unreachable,
+            Operator::End,
+            target,
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: c },
+            Operator::I32Sub,
+            Operator::GlobalSet { global_index: g },
+        ]);
+        Ok(1)
     }
 
-    /// Rewrites defined function `index` by its plan into `self.buf`.
-    fn body(&mut self, index: usize, body: &FunctionBody<'_>) -> Result<(), MeteringError> {
+    /// Pushes what edit `kind` inserts in place of its bytes; returns whether the original
+    /// instruction follows it, and the number of charges pushed.
+    fn inserted(
+        &self,
+        kind: EditKind,
+        out: &mut Vec<Operator<'_>>,
+    ) -> Result<(bool, u32), MeteringError> {
+        Ok(match kind {
+            EditKind::Charge(region) => {
+                self.charge(out, *self.regions.get(region).ok_or_else(unplanned)?);
+                (false, 1)
+            }
+            EditKind::Call { callee, .. } => (false, self.call(out, callee)?),
+            EditKind::RefFunc(func) => {
+                out.push(Operator::RefFunc {
+                    function_index: self.redirect(func)?,
+                });
+                (false, 0)
+            }
+            EditKind::Dynamic(kind) => match self.helper_for(kind) {
+                Some(helper) => {
+                    out.push(Operator::Call {
+                        function_index: helper.func,
+                    });
+                    // The grow helper performs the grow itself.
+                    (kind != HelperKind::MemoryGrow, 0)
+                }
+                None => (true, 0),
+            },
+        })
+    }
+
+    /// The highest operand stack that `edit`'s inserted code reaches (0 if it adds nothing to
+    /// the stack beyond what the instruction it replaces does).
+    fn reach(&self, edit: &Edit) -> u32 {
+        let raises = match edit.kind {
+            EditKind::Charge(_) => true,
+            EditKind::Call { callee, .. } => self.limited(callee).is_some(),
+            EditKind::RefFunc(_) => false,
+            EditKind::Dynamic(kind) => {
+                kind != HelperKind::MemoryGrow && self.helper_for(kind).is_some()
+            }
+        };
+        if raises {
+            edit.height
+        } else {
+            0
+        }
+    }
+
+    /// The edits of defined function `index`.
+    fn edits(&self, index: usize) -> Result<&[Edit], MeteringError> {
         let plan = &self.info.plan;
-        let edits_start = *plan.body_edits.get(index).ok_or_else(unplanned)?;
-        let edits_end = plan
+        let start = *plan.body_edits.get(index).ok_or_else(unplanned)?;
+        let end = plan
             .body_edits
             .get(index + 1)
             .copied()
             .unwrap_or(plan.edits.len());
-        let range = body.range();
-        let range = range.start as usize..range.end as usize;
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
+        plan.edits.get(start..end).ok_or_else(unplanned)
+    }
+
+    /// The operators of defined function `index` after the edits, from its operators `input`,
+    /// into `out` (exactly what decoding the rewritten body gives), with its declared locals
+    /// and the maximum operand-stack height that validation of the rewritten body finds.
+    pub(crate) fn body_ops<'b>(
+        &self,
+        index: usize,
+        input: Vec<Operator<'b>>,
+        out: &mut Vec<Operator<'b>>,
+    ) -> Result<(u32, u32), MeteringError> {
+        let locals = *self.info.locals.get(index).ok_or_else(unplanned)?;
+        let mut height = *self.info.heights.get(index).ok_or_else(unplanned)?;
+        let mut inserted = Vec::new();
+        let mut cursor = 0;
+        let total = input.len();
+        let mut input = input.into_iter();
+        out.clear();
+        out.reserve(total);
+        for edit in self.edits(index)? {
+            let at = edit.op as usize;
+            let copied = at.checked_sub(cursor).ok_or_else(unplanned)?;
+            out.extend(input.by_ref().take(copied));
+            cursor = at;
+            let (keep, _) = self.inserted(edit.kind, &mut inserted)?;
+            out.append(&mut inserted);
+            if edit.end > edit.start {
+                let original = input.next().ok_or_else(unplanned)?;
+                if keep {
+                    out.push(original);
+                }
+                cursor += 1;
+            }
+            height = height.max(self.reach(edit));
+        }
+        if cursor > total {
+            return Err(unplanned());
+        }
+        out.extend(input);
+        Ok((locals, height))
+    }
+}
+
+impl Emitter<'_> {
+    /// Rewrites defined function `index`, at `range` in the input `bytes`, by its plan; returns
+    /// the body and the number of charges in it.
+    fn body_bytes(
+        &self,
+        bytes: &[u8],
+        index: usize,
+        range: std::ops::Range<usize>,
+        scratch: &mut Vec<Operator<'static>>,
+    ) -> Result<(Vec<u8>, u32), MeteringError> {
+        let mut buf = Vec::with_capacity(range.len() + range.len() / 4);
+        let mut charges = 0u32;
         let mut cursor = range.start;
-        let bytes = self.bytes;
-        for edit in plan
-            .edits
-            .get(edits_start..edits_end)
-            .ok_or_else(unplanned)?
-        {
+        let code = |r: std::ops::Range<usize>| bytes.get(r).ok_or_else(unplanned);
+        for edit in self.edits(index)? {
             if edit.start < cursor || edit.end > range.end {
                 return Err(unplanned());
             }
-            buf.extend_from_slice(&bytes[cursor..edit.start]);
+            buf.extend_from_slice(code(cursor..edit.start)?);
             cursor = edit.end;
-            let mut ins = InstructionSink::new(&mut buf);
-            match edit.kind {
-                EditKind::Charge(region) => {
-                    let gas = *self.regions.get(region).ok_or_else(unplanned)?;
-                    self.charge(&mut ins, gas);
-                }
-                EditKind::Call { callee, .. } => self.call(&mut ins, callee)?,
-                EditKind::RefFunc(func) => {
-                    ins.ref_func(self.redirect(func)?);
-                }
-                EditKind::Dynamic(kind) => {
-                    if let Some(helper) = self.helper_for(kind) {
-                        ins.call(helper.func);
-                        if kind == HelperKind::MemoryGrow {
-                            // The grow helper performs the grow itself.
-                            continue;
-                        }
-                    }
-                    buf.extend_from_slice(&bytes[edit.start..edit.end]);
-                }
+            let (keep, n) = self.inserted(edit.kind, scratch)?;
+            charges = charges.saturating_add(n);
+            encode(scratch, &mut buf)?;
+            if keep {
+                buf.extend_from_slice(code(edit.start..edit.end)?);
             }
         }
-        buf.extend_from_slice(&bytes[cursor..range.end]);
-        self.buf = buf;
-        Ok(())
+        buf.extend_from_slice(code(cursor..range.end)?);
+        Ok((buf, charges))
     }
+}
 
+/// Appends the encoding of `ops` to `buf`.
+fn encode(ops: &mut Vec<Operator<'static>>, buf: &mut Vec<u8>) -> Result<(), MeteringError> {
+    for op in ops.drain(..) {
+        // The instructions that edits insert, written directly; anything else through the
+        // general re-encoder.
+        let mut sink = InstructionSink::new(buf);
+        match op {
+            Operator::I64Const { value } => sink.i64_const(value),
+            Operator::I32Const { value } => sink.i32_const(value),
+            Operator::Call { function_index } => sink.call(function_index),
+            Operator::GlobalGet { global_index } => sink.global_get(global_index),
+            Operator::GlobalSet { global_index } => sink.global_set(global_index),
+            Operator::I32Add => sink.i32_add(),
+            Operator::I32Sub => sink.i32_sub(),
+            Operator::I32GtU => sink.i32_gt_u(),
+            Operator::If {
+                blockty: wasmparser::BlockType::Empty,
+            } => sink.if_(BlockType::Empty),
+            Operator::Unreachable => sink.unreachable(),
+            Operator::End => sink.end(),
+            Operator::LocalGet { local_index } => sink.local_get(local_index),
+            Operator::RefFunc { function_index } => sink.ref_func(function_index),
+            op => {
+                RoundtripReencoder
+                    .instruction(op)
+                    .map_err(|e| MeteringError::Reencode(e.to_string()))?
+                    .encode(buf);
+                continue;
+            }
+        };
+    }
+    Ok(())
+}
+
+impl Rewriter<'_> {
     /// The thunk of `func` (limiter only): its parameters passed on to a checked call, metered.
     fn thunk(&mut self, func: u32) -> Result<wasm_encoder::Function, MeteringError> {
-        let ty = self
-            .info
-            .func_types
-            .get(func as usize)
-            .copied()
-            .unwrap_or(0);
-        let params = self
-            .info
+        let info = self.emit.info;
+        let ty = info.func_types.get(func as usize).copied().unwrap_or(0);
+        let params = info
             .types
             .get(ty as usize)
             .map_or(0, |t| t.params().len() as u32);
-        let cost = stack_cost(self.info, func);
+        let cost = stack_cost(info, func);
         let mut gas = 1u64;
         for param in 0..params {
             let op = Operator::LocalGet { local_index: param };
             gas += u64::from(self.rules.instruction_cost(&op).ok_or_else(unplanned)?);
         }
         let rules = self.rules;
-        let limiter = self.limiter.as_mut().ok_or_else(unplanned)?;
+        let limiter = self.emit.limiter.as_mut().ok_or_else(unplanned)?;
         gas += limiter.wrap_cost(rules, func, cost)?;
         let call = Operator::Call {
             function_index: func,
@@ -397,21 +583,24 @@ impl Rewriter<'_> {
         if gas > u64::from(u32::MAX) {
             return Err(unplanned());
         }
+        let mut ops = std::mem::take(&mut self.scratch);
+        self.emit.charge(&mut ops, gas);
+        ops.extend((0..params).map(|local_index| Operator::LocalGet { local_index }));
+        let charges = self.emit.call(&mut ops, func)?;
+        ops.push(Operator::End);
+        self.charges = self.charges.saturating_add(1 + charges);
         let mut thunk = wasm_encoder::Function::new([]);
-        let mut ins = thunk.instructions();
-        self.charge(&mut ins, gas);
-        for param in 0..params {
-            ins.local_get(param);
-        }
-        self.call(&mut ins, func)?;
-        ins.end();
+        let mut code = Vec::new();
+        encode(&mut ops, &mut code)?;
+        thunk.raw(code);
+        self.scratch = ops;
         Ok(thunk)
     }
 
     /// Appends useGas's type and, if there are helpers, theirs.
     fn add_types(&mut self, types: &mut TypeSection) {
         types.ty().function([ValType::I64], []);
-        if !self.helpers.is_empty() {
+        if !self.emit.helpers.is_empty() {
             types.ty().function([ValType::I32], [ValType::I32]);
         }
         self.types_done = true;
@@ -443,7 +632,7 @@ impl Reencode for Rewriter<'_> {
     type Error = MeteringError;
 
     fn function_index(&mut self, func: u32) -> Result<u32, Error<MeteringError>> {
-        self.shift(func).map_err(Error::UserError)
+        self.emit.shift(func).map_err(Error::UserError)
     }
 
     fn instruction<'a>(
@@ -452,7 +641,9 @@ impl Reencode for Rewriter<'_> {
     ) -> Result<wasm_encoder::Instruction<'a>, Error<MeteringError>> {
         match op {
             Operator::RefFunc { function_index } => Ok(wasm_encoder::Instruction::RefFunc(
-                self.redirect(function_index).map_err(Error::UserError)?,
+                self.emit
+                    .redirect(function_index)
+                    .map_err(Error::UserError)?,
             )),
             op => utils::instruction(self, op),
         }
@@ -465,7 +656,7 @@ impl Reencode for Rewriter<'_> {
     ) -> Result<u32, Error<MeteringError>> {
         match kind {
             ExternalKind::Func | ExternalKind::FuncExact => {
-                Ok(self.redirect(index).map_err(Error::UserError)?)
+                Ok(self.emit.redirect(index).map_err(Error::UserError)?)
             }
             _ => Ok(index),
         }
@@ -479,7 +670,7 @@ impl Reencode for Rewriter<'_> {
             ElementItems::Functions(funcs) => {
                 let funcs = funcs
                     .into_iter()
-                    .map(|f| self.redirect(f?).map_err(Error::UserError))
+                    .map(|f| self.emit.redirect(f?).map_err(Error::UserError))
                     .collect::<Result<Vec<_>, Error<MeteringError>>>()?;
                 Ok(Elements::Functions(funcs.into()))
             }
@@ -488,7 +679,7 @@ impl Reencode for Rewriter<'_> {
     }
 
     fn start_section(&mut self, start: u32) -> Result<u32, Error<MeteringError>> {
-        self.redirect(start).map_err(Error::UserError)
+        self.emit.redirect(start).map_err(Error::UserError)
     }
 
     fn parse_type_section(
@@ -517,7 +708,7 @@ impl Reencode for Rewriter<'_> {
         section: GlobalSectionReader<'_>,
     ) -> Result<(), Error<MeteringError>> {
         utils::parse_global_section(self, globals, section)?;
-        if self.limiter.is_some() {
+        if self.emit.limiter.is_some() {
             self.add_global(globals);
         }
         Ok(())
@@ -529,10 +720,11 @@ impl Reencode for Rewriter<'_> {
         section: FunctionSectionReader<'_>,
     ) -> Result<(), Error<MeteringError>> {
         utils::parse_function_section(self, functions, section)?;
-        if let Some(limiter) = &self.limiter {
+        if let Some(limiter) = &self.emit.limiter {
             for &(func, _) in &limiter.thunks {
                 functions.function(
-                    self.info
+                    self.emit
+                        .info
                         .func_types
                         .get(func as usize)
                         .copied()
@@ -540,7 +732,7 @@ impl Reencode for Rewriter<'_> {
                 );
             }
         }
-        for _ in &self.helpers {
+        for _ in &self.emit.helpers {
             functions.function(self.use_gas_type + 1);
         }
         Ok(())
@@ -553,6 +745,7 @@ impl Reencode for Rewriter<'_> {
     ) -> Result<(), Error<MeteringError>> {
         utils::parse_code_section(self, code, section)?;
         let thunks: Vec<u32> = self
+            .emit
             .limiter
             .as_ref()
             .map(|l| l.thunks.iter().map(|t| t.0).collect())
@@ -560,8 +753,8 @@ impl Reencode for Rewriter<'_> {
         for func in thunks {
             code.function(&self.thunk(func).map_err(Error::UserError)?);
         }
-        for helper in &self.helpers {
-            code.function(&helper.kind.body(helper.gas_per_unit, self.use_gas));
+        for helper in &self.emit.helpers {
+            code.function(&helper.kind.body(helper.gas_per_unit, self.emit.use_gas));
         }
         Ok(())
     }
@@ -571,9 +764,18 @@ impl Reencode for Rewriter<'_> {
         code: &mut CodeSection,
         func: FunctionBody<'_>,
     ) -> Result<(), Error<MeteringError>> {
-        self.body(self.next_body, &func).map_err(Error::UserError)?;
+        let index = self.next_body;
+        let planned = self.emit.info.body_ranges.get(index);
+        let body = match self.bodies.get_mut(index) {
+            Some(body) if planned == Some(&body_range(&func)) => {
+                std::mem::replace(body, Ok((Vec::new(), 0)))
+            }
+            _ => Err(unplanned()),
+        };
+        let (body, charges) = body.map_err(Error::UserError)?;
+        self.charges = self.charges.saturating_add(charges);
         self.next_body += 1;
-        code.raw(&self.buf);
+        code.raw(&body);
         Ok(())
     }
 
@@ -593,7 +795,7 @@ impl Reencode for Rewriter<'_> {
             self.add_import(&mut imports);
             module.section(&imports);
         }
-        if self.limiter.is_some()
+        if self.emit.limiter.is_some()
             && !self.global_done
             && sections::is_past(before, SectionId::Global)
         {

@@ -43,6 +43,7 @@ pub use gas::{GasCharge, GasFusion, GasHelper};
 pub use instance::Instance;
 pub use linker::{HostModule, Linker};
 pub use module::Module;
+pub(crate) use module::ValidatedBodies;
 pub use store::{Store, PAGE_SIZE};
 pub use types::{ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
 pub use value::{ExternRef, Val};

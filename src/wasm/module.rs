@@ -171,19 +171,40 @@ type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
 /// A translated body: its frame layout, code and frame initialiser, positioned at 0.
 type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>);
 
-/// Validates and translates `bodies` (the defined functions in order) against `m`, in
-/// parallel for large modules; the results are in the same order.
+/// The operators of function bodies that this crate validated itself: the metering rewriter's
+/// output for an input that its analysis validated, whose operators it knows without decoding
+/// the output. Never built from bytes of unknown origin.
+pub(crate) trait ValidatedBodies<'a>: Sync {
+    /// Fills `ops` with the operators of defined function `index` and returns its declared
+    /// locals and maximum operand-stack height as validation finds them; `None` if this
+    /// function is not known (it is then validated as usual).
+    fn body(&self, index: usize, ops: &mut Vec<Operator<'a>>) -> Option<(u32, u32)>;
+}
+
+/// Validates (unless `known` has them) and translates `bodies` (the defined functions in
+/// order) against `m`, in parallel for large modules; the results are in the same order.
 fn translate_bodies<'a>(
     m: &ModuleInner,
     bodies: Vec<Body<'a>>,
     gas: &GasFusion,
+    known: Option<&dyn ValidatedBodies<'a>>,
 ) -> Vec<Result<Translated, CompileError>> {
     let first = m.num_imported_funcs as usize;
     let one = |(translator, allocs): &mut (FuncTranslator<'a>, FuncValidatorAllocations),
                (i, (to_validate, body)): (usize, Body<'a>)| {
-        let validator = to_validate.into_validator(std::mem::take(allocs));
-        let (f, reuse) = translator.translate(m, m.func_types[first + i], validator, &body, gas)?;
-        *allocs = reuse;
+        let type_id = m.func_types[first + i];
+        let known = known.and_then(|known| {
+            translator.translate_validated(m, type_id, |ops| known.body(i, ops), gas)
+        });
+        let f = match known {
+            Some(f) => f?,
+            None => {
+                let validator = to_validate.into_validator(std::mem::take(allocs));
+                let (f, reuse) = translator.translate(m, type_id, validator, &body, gas)?;
+                *allocs = reuse;
+                f
+            }
+        };
         Ok((f, translator.code().to_vec(), translator.init().collect()))
     };
     map_in_order(bodies, one)
@@ -208,6 +229,27 @@ impl Module {
         engine: &Engine,
         bytes: &[u8],
         gas: &GasFusion,
+    ) -> Result<Module, CompileError> {
+        Self::compile(engine, bytes, gas, None)
+    }
+
+    /// [`Module::new_with_gas`], taking the operators of the bodies that `known` has from it
+    /// instead of decoding and validating them (the sections are still validated).
+    pub(crate) fn new_validated<'a>(
+        engine: &Engine,
+        bytes: &'a [u8],
+        gas: &GasFusion,
+        known: &dyn ValidatedBodies<'a>,
+    ) -> Result<Module, CompileError> {
+        Self::compile(engine, bytes, gas, Some(known))
+    }
+
+    /// Compiles `bytes`, with the bodies of `known` already validated.
+    fn compile<'a>(
+        engine: &Engine,
+        bytes: &'a [u8],
+        gas: &GasFusion,
+        known: Option<&dyn ValidatedBodies<'a>>,
     ) -> Result<Module, CompileError> {
         let mut validator = Validator::new_with_features(features());
         let mut m = ModuleInner {
@@ -250,7 +292,7 @@ impl Module {
             m.read_section(engine, payload)?;
         }
         // The first invalid body in index order is the error, whatever the threads' timing.
-        for translated in translate_bodies(&m, bodies, gas) {
+        for translated in translate_bodies(&m, bodies, gas, known) {
             let (mut f, body, init) = translated?;
             f.entry = code.len() as u32;
             f.init_start = m.consts.len() as u32;

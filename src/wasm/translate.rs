@@ -190,9 +190,7 @@ impl<'a> FuncTranslator<'a> {
         body: &FunctionBody<'a>,
         gas: &GasFusion,
     ) -> Result<(TranslatedFunc, FuncValidatorAllocations), CompileError> {
-        let ty = module.engine.func_type(type_id);
-        let params = ty.params().len() as u32;
-        self.results = ty.results().len() as u32;
+        let params = module.engine.func_type(type_id).params().len() as u32;
         let mut locals = 0u32;
         let mut locals_reader = body.get_locals_reader()?;
         for _ in 0..locals_reader.get_count() {
@@ -213,25 +211,69 @@ impl<'a> FuncTranslator<'a> {
             let op = reader.read()?;
             validator.op(offset, &op)?;
             max_height = max_height.max(validator.operand_stack_height());
-            let constant = match op {
-                Operator::I32Const { value } => Some(value as u32 as u64),
-                Operator::I64Const { value } => Some(value as u64),
-                Operator::F32Const { value } => Some(value.bits() as u64),
-                Operator::F64Const { value } => Some(value.bits()),
-                Operator::RefNull { .. } => Some(0),
-                _ => None,
-            };
-            if let Some(value) = constant {
-                let next = const_base + self.consts.len() as u32;
-                if let std::collections::hash_map::Entry::Vacant(e) = self.const_slots.entry(value)
-                {
-                    e.insert(next);
-                    self.consts.push(value);
-                }
-            }
+            self.record_const(&op, const_base);
             self.ops.push(op);
         }
         reader.finish()?;
+        let func = self.translate_recorded(module, type_id, locals, max_height, gas)?;
+        Ok((func, validator.into_allocations()))
+    }
+
+    /// Translates one body of `module` (type engine id `type_id`) that was validated elsewhere:
+    /// `fill` puts its operators into the given (empty) buffer and returns its declared locals
+    /// and maximum operand-stack height as validation finds them, or `None` (then so does this).
+    pub fn translate_validated(
+        &mut self,
+        module: &ModuleInner,
+        type_id: u32,
+        fill: impl FnOnce(&mut Vec<Operator<'a>>) -> Option<(u32, u32)>,
+        gas: &GasFusion,
+    ) -> Option<Result<TranslatedFunc, CompileError>> {
+        let params = module.engine.func_type(type_id).params().len() as u32;
+        self.ops.clear();
+        self.consts.clear();
+        self.const_slots.clear();
+        let (locals, max_height) = fill(&mut self.ops)?;
+        let ops = std::mem::take(&mut self.ops);
+        for op in &ops {
+            self.record_const(op, params + locals);
+        }
+        self.ops = ops;
+        Some(self.translate_recorded(module, type_id, locals, max_height, gas))
+    }
+
+    /// Adds the value of a constant operator to the constant pool (slots from `const_base`).
+    #[inline(always)]
+    fn record_const(&mut self, op: &Operator<'_>, const_base: u32) {
+        let value = match *op {
+            Operator::I32Const { value } => value as u32 as u64,
+            Operator::I64Const { value } => value as u64,
+            Operator::F32Const { value } => value.bits() as u64,
+            Operator::F64Const { value } => value.bits(),
+            Operator::RefNull { .. } => 0,
+            _ => return,
+        };
+        let next = const_base + self.consts.len() as u32;
+        if let std::collections::hash_map::Entry::Vacant(e) = self.const_slots.entry(value) {
+            e.insert(next);
+            self.consts.push(value);
+        }
+    }
+
+    /// Translates the recorded operators of a body with `locals` declared locals whose operand
+    /// stack reaches `max_height` (pass 2, after the constants are pooled).
+    fn translate_recorded(
+        &mut self,
+        module: &ModuleInner,
+        type_id: u32,
+        locals: u32,
+        max_height: u32,
+        gas: &GasFusion,
+    ) -> Result<TranslatedFunc, CompileError> {
+        let ty = module.engine.func_type(type_id);
+        let params = ty.params().len() as u32;
+        self.results = ty.results().len() as u32;
+        let const_base = params + locals;
         let frame_size =
             u64::from(const_base) + self.consts.len() as u64 + u64::from(max_height) + 1;
         let frame_size = u32::try_from(frame_size)
@@ -285,7 +327,7 @@ impl<'a> FuncTranslator<'a> {
             frame_size,
             start: Start::Plain,
         };
-        Ok((func, validator.into_allocations()))
+        Ok(func)
     }
 
     // ----- The compile-time operand stack -----

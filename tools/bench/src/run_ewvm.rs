@@ -38,9 +38,10 @@ pub fn needs_floats(wasm: &[u8]) -> bool {
 
 fn compile(engine: &Engine, wasm: &[u8], metered: bool, floats: bool) -> Result<Module, String> {
     if metered {
-        let out =
-            metering::instrument(wasm, &metering_config(floats)).map_err(|e| e.to_string())?;
-        Module::new_with_gas(engine, &out.bytes, &out.layout.fusion()).map_err(|e| e.to_string())
+        // Metering and compiling with the charges fused, the metered bodies not validated again.
+        let compiled =
+            metering::compile(engine, wasm, &metering_config(floats)).map_err(|e| e.to_string())?;
+        Ok(compiled.module)
     } else {
         Module::new(engine, wasm).map_err(|e| e.to_string())
     }
