@@ -184,6 +184,15 @@ impl From<crate::metering::MeteringError> for ContractError {
     }
 }
 
+impl From<crate::metering::CompileMeteredError> for ContractError {
+    fn from(e: crate::metering::CompileMeteredError) -> Self {
+        match e {
+            crate::metering::CompileMeteredError::Metering(e) => e.into(),
+            crate::metering::CompileMeteredError::Compile(e) => e.into(),
+        }
+    }
+}
+
 impl From<wasmparser::BinaryReaderError> for ContractError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
         ContractError::Invalid {

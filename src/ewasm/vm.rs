@@ -183,7 +183,7 @@ impl Vm {
         if let Some(cached) = self.cache().get(&hash) {
             return cached.clone();
         }
-        let prepared = self.prepare(code);
+        let prepared = self.prepare(code).map(|(_, module)| module);
         self.cache().insert(hash, prepared.clone());
         prepared
     }
@@ -192,18 +192,37 @@ impl Vm {
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Checks the preamble, meters if asked, checks the contract rules and compiles.
-    fn prepare(&self, code: &[u8]) -> Result<Module, ContractError> {
+    /// Checks the preamble, meters if asked, checks the contract rules and compiles: the code as
+    /// it runs, and its module.
+    fn prepare<'c>(&self, code: &'c [u8]) -> Result<(Cow<'c, [u8]>, Module), ContractError> {
         check_preamble(code)?;
-        let runnable = self.meter(code)?;
-        check_contract(&runnable, self.settings.debug != DebugOutput::Off)?;
         // `useGas` charges the store's gas counter, so its constant-argument calls and the
         // injected helpers run fused: same gas and trap points, no host call.
-        // (An unrecognisable module is invalid: compiling it reports why.)
-        let fusion = metering::recognize(&runnable)
-            .map(|layout| layout.fusion())
-            .unwrap_or_default();
-        Ok(Module::new_with_gas(&self.engine, &runnable, &fusion)?)
+        let (runnable, metered) = match self.settings.metering {
+            Metering::Off => (Cow::Borrowed(code), None),
+            Metering::Injected => {
+                // Meters and compiles in one go (the metered bodies are not decoded again);
+                // code that is already metered passes unchanged.
+                let config = metering::Config::default().allow_metered(true);
+                let compiled = metering::compile(&self.engine, code, &config)?;
+                (
+                    Cow::Owned(compiled.instrumented.bytes),
+                    Some(compiled.module),
+                )
+            }
+        };
+        check_contract(&runnable, self.settings.debug != DebugOutput::Off)?;
+        let module = match metered {
+            Some(module) => module,
+            None => {
+                // (An unrecognisable module is invalid: compiling it reports why.)
+                let fusion = metering::recognize(&runnable)
+                    .map(|layout| layout.fusion())
+                    .unwrap_or_default();
+                Module::new_with_gas(&self.engine, &runnable, &fusion)?
+            }
+        };
+        Ok((runnable, module))
     }
 
     /// The code to deploy from a constructor's `finish` output (contracts.md §4): output that
@@ -213,21 +232,10 @@ impl Vm {
         if !output.starts_with(&WASM_MAGIC) {
             return Ok(output);
         }
-        check_preamble(&output)?;
-        let deployed = self.meter(&output)?.into_owned();
-        self.load(&deployed)?;
+        let (deployed, module) = self.prepare(&output)?;
+        let deployed = deployed.into_owned();
+        self.cache().insert(keccak256(&deployed), Ok(module));
         Ok(deployed)
-    }
-
-    /// `code` as it runs under the metering setting.
-    fn meter<'c>(&self, code: &'c [u8]) -> Result<Cow<'c, [u8]>, ContractError> {
-        match self.settings.metering {
-            Metering::Off => Ok(Cow::Borrowed(code)),
-            Metering::Injected => {
-                let config = metering::Config::default().allow_metered(true);
-                Ok(Cow::Owned(metering::inject(code, &config)?))
-            }
-        }
     }
 }
 
