@@ -231,6 +231,35 @@ fn limiter(info: &ModuleInfo, rules: &dyn CostRules, limit: u32) -> Result<Limit
 }
 
 impl Limiter {
+    /// The check before a call of stack cost `cost`: raise the height, and open the `if` of
+    /// the trap path when it exceeds the limit.
+    fn prologue(&self, cost: u32) -> [Operator<'static>; 8] {
+        let (g, c, limit) = (self.global, cost as i32, self.limit as i32);
+        [
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: c },
+            Operator::I32Add,
+            Operator::GlobalSet { global_index: g },
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: limit },
+            Operator::I32GtU,
+            Operator::If {
+                blockty: wasmparser::BlockType::Empty,
+            },
+        ]
+    }
+
+    /// The height's restoration after a call of stack cost `cost`.
+    fn epilogue(&self, cost: u32) -> [Operator<'static>; 4] {
+        let g = self.global;
+        [
+            Operator::GlobalGet { global_index: g },
+            Operator::I32Const { value: cost as i32 },
+            Operator::I32Sub,
+            Operator::GlobalSet { global_index: g },
+        ]
+    }
+
     /// The static gas of the limiter's code around `call callee` for a callee of stack cost
     /// `cost > 0`: not the call itself (charged as an instruction of the body) nor the region
     /// inside the `if`.
@@ -243,25 +272,8 @@ impl Limiter {
         if let Some(Some(gas)) = self.wrap_cost.get(callee as usize) {
             return Ok(*gas);
         }
-        let (g, c, limit) = (self.global, cost as i32, self.limit as i32);
-        let ops = [
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: c },
-            Operator::I32Add,
-            Operator::GlobalSet { global_index: g },
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: limit },
-            Operator::I32GtU,
-            Operator::If {
-                blockty: wasmparser::BlockType::Empty,
-            },
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: c },
-            Operator::I32Sub,
-            Operator::GlobalSet { global_index: g },
-        ];
         let mut gas = 0u64;
-        for op in &ops {
+        for op in self.prologue(cost).iter().chain(&self.epilogue(cost)) {
             gas += u64::from(rules.instruction_cost(op).ok_or_else(unplanned)?);
         }
         if let Some(slot) = self.wrap_cost.get_mut(callee as usize) {
@@ -363,29 +375,10 @@ impl<'a> Emitter<'a> {
             out.push(target);
             return Ok(0);
         };
-        let (c, limit, g) = (cost as i32, limiter.limit as i32, limiter.global);
-        out.extend([
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: c },
-            Operator::I32Add,
-            Operator::GlobalSet { global_index: g },
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: limit },
-            Operator::I32GtU,
-            Operator::If {
-                blockty: wasmparser::BlockType::Empty,
-            },
-        ]);
+        out.extend(limiter.prologue(cost));
         self.charge(out, limiter.trap_region.into());
-        out.extend([
-            Operator::Unreachable,
-            Operator::End,
-            target,
-            Operator::GlobalGet { global_index: g },
-            Operator::I32Const { value: c },
-            Operator::I32Sub,
-            Operator::GlobalSet { global_index: g },
-        ]);
+        out.extend([Operator::Unreachable, Operator::End, target]);
+        out.extend(limiter.epilogue(cost));
         Ok(1)
     }
 
