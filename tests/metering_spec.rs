@@ -22,46 +22,55 @@ fn module_of<'a, 'b>(directive: &'b mut WastDirective<'a>) -> Option<&'b mut Quo
     }
 }
 
-#[test]
-fn metering_spec_suite_modules_stay_valid() {
-    let config = Config::default().rules(PermissiveRules);
-    let (mut injected, mut rejected) = (0, 0);
-    let mut failures = Vec::new();
+/// Every module (valid or not) that the suite's files encode, with its file's name.
+fn spec_modules() -> Vec<(String, Vec<u8>)> {
+    let mut modules = Vec::new();
     for file in spec(SpecVersion::V2) {
         let buffer = file.wast().expect("wast lexes");
         let mut directives = buffer.directives().expect("wast parses");
         for directive in &mut directives {
-            let Some(Ok(bytes)) = module_of(directive).map(QuoteWat::encode) else {
-                continue;
-            };
-            let valid = wasmparser::Validator::new_with_features(FEATURES)
-                .validate_all(&bytes)
-                .is_ok();
-            match (valid, inject(&bytes, &config)) {
-                (true, Ok(out)) => {
-                    injected += 1;
-                    if let Err(e) =
-                        wasmparser::Validator::new_with_features(FEATURES).validate_all(&out)
-                    {
-                        failures.push(format!("{}: output invalid: {e}", file.name()));
-                    }
-                }
-                (false, Err(_)) => rejected += 1,
-                (true, Err(e)) => {
-                    failures.push(format!("{}: valid module rejected: {e}", file.name()))
-                }
-                (false, Ok(_)) => {
-                    failures.push(format!("{}: invalid module accepted", file.name()))
-                }
+            if let Some(Ok(bytes)) = module_of(directive).map(QuoteWat::encode) {
+                modules.push((file.name().to_string(), bytes));
             }
         }
     }
+    modules
+}
+
+/// Fails the test with every collected failure.
+fn assert_no_failures(failures: &[String]) {
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn metering_spec_suite_modules_stay_valid() {
+    let config = Config::default().rules(PermissiveRules);
+    let (mut injected, mut rejected) = (0, 0);
+    let mut failures = Vec::new();
+    for (name, bytes) in spec_modules() {
+        let valid = wasmparser::Validator::new_with_features(FEATURES)
+            .validate_all(&bytes)
+            .is_ok();
+        match (valid, inject(&bytes, &config)) {
+            (true, Ok(out)) => {
+                injected += 1;
+                if let Err(e) =
+                    wasmparser::Validator::new_with_features(FEATURES).validate_all(&out)
+                {
+                    failures.push(format!("{name}: output invalid: {e}"));
+                }
+            }
+            (false, Err(_)) => rejected += 1,
+            (true, Err(e)) => failures.push(format!("{name}: valid module rejected: {e}")),
+            (false, Ok(_)) => failures.push(format!("{name}: invalid module accepted")),
+        }
+    }
+    assert_no_failures(&failures);
     assert!(
         injected > 1000 && rejected > 500,
         "{injected} injected, {rejected} rejected"
@@ -112,28 +121,16 @@ fn compile_equals_instrument_then_compile_on_spec_suite_modules() {
     ];
     let (mut compiled, mut rejected) = (0, 0);
     let mut failures = Vec::new();
-    for file in spec(SpecVersion::V2) {
-        let buffer = file.wast().expect("wast lexes");
-        let mut directives = buffer.directives().expect("wast parses");
-        for directive in &mut directives {
-            let Some(Ok(bytes)) = module_of(directive).map(QuoteWat::encode) else {
-                continue;
-            };
-            for (i, config) in configs.iter().enumerate() {
-                match compile_disagreement(&engine, &bytes, config) {
-                    Some(why) => failures.push(format!("{} (config {i}): {why}", file.name())),
-                    None if metering::compile(&engine, &bytes, config).is_ok() => compiled += 1,
-                    None => rejected += 1,
-                }
+    for (name, bytes) in spec_modules() {
+        for (i, config) in configs.iter().enumerate() {
+            match compile_disagreement(&engine, &bytes, config) {
+                Some(why) => failures.push(format!("{name} (config {i}): {why}")),
+                None if metering::compile(&engine, &bytes, config).is_ok() => compiled += 1,
+                None => rejected += 1,
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_failures(&failures);
     assert!(
         compiled > 3000 && rejected > 1500,
         "{compiled} compiled, {rejected} rejected"
