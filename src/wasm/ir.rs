@@ -212,7 +212,7 @@ macro_rules! define_ops {
         r2: [$($r2:ident),* $(,)?],
         load: [$($load:ident => $load_sum:ident),* $(,)?],
         store: [$($store:ident => $store_sum:ident),* $(,)?],
-        br_cmp: [$($br:ident => $add_br:ident),* $(,)?],
+        br_cmp: [$($br:ident => $add_br:ident after $add:ident),* $(,)?],
         other: { $($(#[$m:meta])* $other:ident $( ( $($ty:ty),* ) )?,)* }
     ) => {
         /// One internal instruction (slots are relative to the frame base).
@@ -262,10 +262,11 @@ macro_rules! define_ops {
                 }
             }
 
-            /// For a compare-and-branch: the same branch after adding to its left operand.
-            pub(crate) fn after_add(&self) -> Option<fn(AddBr) -> Op> {
-                match self {
-                    $(Op::$br(_) => Some(Op::$add_br),)*
+            /// For a compare-and-branch and the op before it: if that is an add of the
+            /// comparison's width, its operands and the add-and-branch of this comparison.
+            pub(crate) fn after_add(&self, prev: &Op) -> Option<(R3, fn(AddBr) -> Op)> {
+                match (self, prev) {
+                    $((Op::$br(_), Op::$add(add)) => Some((*add, Op::$add_br)),)*
                     _ => None,
                 }
             }
@@ -317,18 +318,19 @@ define_ops! {
     ],
     store: [
         I32Store => I32StoreSum, I64Store => I64StoreSum, I32Store8 => I32Store8Sum,
-        I32Store16 => I32Store16Sum, I64Store8 => I64Store8Sum, I64Store16 => I64Store16Sum,
-        I64Store32 => I64Store32Sum, F64Store => F64StoreSum,
+        I32Store16 => I32Store16Sum, I64Store32 => I64Store32Sum, F64Store => F64StoreSum,
     ],
     br_cmp: [
-        BrI32Eq => AddBrI32Eq, BrI32Ne => AddBrI32Ne, BrI32LtS => AddBrI32LtS,
-        BrI32LtU => AddBrI32LtU, BrI32GtS => AddBrI32GtS, BrI32GtU => AddBrI32GtU,
-        BrI32LeS => AddBrI32LeS, BrI32LeU => AddBrI32LeU, BrI32GeS => AddBrI32GeS,
-        BrI32GeU => AddBrI32GeU,
-        BrI64Eq => AddBrI64Eq, BrI64Ne => AddBrI64Ne, BrI64LtS => AddBrI64LtS,
-        BrI64LtU => AddBrI64LtU, BrI64GtS => AddBrI64GtS, BrI64GtU => AddBrI64GtU,
-        BrI64LeS => AddBrI64LeS, BrI64LeU => AddBrI64LeU, BrI64GeS => AddBrI64GeS,
-        BrI64GeU => AddBrI64GeU,
+        BrI32Eq => AddBrI32Eq after I32Add, BrI32Ne => AddBrI32Ne after I32Add,
+        BrI32LtS => AddBrI32LtS after I32Add, BrI32LtU => AddBrI32LtU after I32Add,
+        BrI32GtS => AddBrI32GtS after I32Add, BrI32GtU => AddBrI32GtU after I32Add,
+        BrI32LeS => AddBrI32LeS after I32Add, BrI32LeU => AddBrI32LeU after I32Add,
+        BrI32GeS => AddBrI32GeS after I32Add, BrI32GeU => AddBrI32GeU after I32Add,
+        BrI64Eq => AddBrI64Eq after I64Add, BrI64Ne => AddBrI64Ne after I64Add,
+        BrI64LtS => AddBrI64LtS after I64Add, BrI64LtU => AddBrI64LtU after I64Add,
+        BrI64GtS => AddBrI64GtS after I64Add, BrI64GtU => AddBrI64GtU after I64Add,
+        BrI64LeS => AddBrI64LeS after I64Add, BrI64LeU => AddBrI64LeU after I64Add,
+        BrI64GeS => AddBrI64GeS after I64Add, BrI64GeU => AddBrI64GeU after I64Add,
     ],
     other: {
         /// `dst = src`.
@@ -490,23 +492,6 @@ impl Op {
                 | Op::I64TruncSatF64U(_)
                 | Op::F32DemoteF64(_)
                 | Op::F64Store(_)
-        )
-    }
-
-    /// Whether a compare-and-branch compares i64 values.
-    pub(crate) fn compares_i64(&self) -> bool {
-        matches!(
-            self,
-            Op::BrI64Eq(_)
-                | Op::BrI64Ne(_)
-                | Op::BrI64LtS(_)
-                | Op::BrI64LtU(_)
-                | Op::BrI64GtS(_)
-                | Op::BrI64GtU(_)
-                | Op::BrI64LeS(_)
-                | Op::BrI64LeU(_)
-                | Op::BrI64GeS(_)
-                | Op::BrI64GeU(_)
         )
     }
 

@@ -582,20 +582,16 @@ impl<'a> FuncTranslator<'a> {
     /// the same width into the slot that `br` compares first (`x = x + step`), and no label lies
     /// between them, the add-and-branch that replaces that add (followed by the target).
     fn fuse_add(&self, mut br: Op) -> Option<Op> {
-        let wide = br.compares_i64();
         if self.label_pc == self.pc() {
             return None;
         }
-        let add = match *self.code.last()? {
-            Op::I32Add(r) if !wide => r,
-            Op::I64Add(r) if wide => r,
-            _ => return None,
-        };
+        let prev = self.code.last()?;
+        let (add, _) = br.after_add(prev)?;
         if br.br_cmp_mut()?.b == add.dst {
             // `bound ⊕ x`: test `x ⊕' bound` (`b` is then the slot `x`, never an immediate).
             br = br.mirrored()?;
         }
-        let after_add = br.after_add()?;
+        let (_, after_add) = br.after_add(prev)?;
         let cmp = *br.br_cmp_mut()?;
         let in_slots = add.a != ACC && add.b != ACC && cmp.b != ACC;
         (add.dst == add.a && add.a == cmp.a && in_slots).then(|| {

@@ -548,8 +548,6 @@ handlers! {
         I64Store / I64StoreSum: 8, u64, |v| v.to_le_bytes();
         I32Store8 / I32Store8Sum: 1, u64, |v| [v as u8];
         I32Store16 / I32Store16Sum: 2, u64, |v| (v as u16).to_le_bytes();
-        I64Store8 / I64Store8Sum: 1, u64, |v| [v as u8];
-        I64Store16 / I64Store16Sum: 2, u64, |v| (v as u16).to_le_bytes();
         I64Store32 / I64Store32Sum: 4, u64, |v| (v as u32).to_le_bytes();
         F64Store / F64StoreSum: 8, f64, |v| v.to_le_bytes();
     }
@@ -1065,19 +1063,7 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
 /// A region's charge, then copies, then a `StackEnter` whose guarded instruction is a
 /// `CallInternal` (see [`thread`]): runs them all in one dispatch, in order, as the handlers of
 /// each would. This is the body of a stack-limiter thunk (`local.get` of each parameter, the
-/// checked call), entered on every `call_indirect` of a metered function.
-unsafe fn charge_copy_enter_call<const CHARGED: bool>(
-    ip: *const Inst,
-    sp: *mut u64,
-    mem: MemView,
-    cx: &mut Cx,
-    acc: u64,
-    facc: f64,
-) -> Exit {
-    thunk::<CHARGED>(ip, sp, mem, cx, acc, facc)
-}
-
-/// The body of [`charge_copy_enter_call`], also run by `call_indirect` of a thunk.
+/// checked call), entered on every `call_indirect` of a metered function (inlined there).
 #[inline(always)]
 unsafe fn thunk<const CHARGED: bool>(
     ip: *const Inst,
@@ -1133,15 +1119,6 @@ pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
             .get(i + 1)
             .map_or(code.len(), |next| next.entry as usize);
         let body = &code[f.entry as usize..end];
-        let thunk_call = match body.first() {
-            Some(Op::ConsumeGas(_)) => copies_then_checked_call(body, 1),
-            _ => None,
-        };
-        starts.push(match thunk_call.map(charged) {
-            None => Start::Plain,
-            Some(false) => Start::Thunk,
-            Some(true) => Start::ThunkCharged,
-        });
         for (at, &op) in body.iter().enumerate() {
             let mut op = op;
             if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
@@ -1152,6 +1129,13 @@ pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
                 Op::ConsumeGas(_) => copies_then_checked_call(body, at + 1),
                 _ => None,
             };
+            if at == 0 {
+                starts.push(match thunk_call.map(charged) {
+                    None => Start::Plain,
+                    Some(false) => Start::Thunk,
+                    Some(true) => Start::ThunkCharged,
+                });
+            }
             let handler: Handler = match (op, body.get(at + 3)) {
                 (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
                 (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
@@ -1159,8 +1143,8 @@ pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
                     false => stack_enter_call::<false>,
                 },
                 _ if thunk_call.is_some() => match thunk_call.is_some_and(charged) {
-                    true => charge_copy_enter_call::<true>,
-                    false => charge_copy_enter_call::<false>,
+                    true => thunk::<true>,
+                    false => thunk::<false>,
                 },
                 (Op::ConsumeGas(_), _) => body
                     .get(at + 1)

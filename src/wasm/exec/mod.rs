@@ -265,6 +265,9 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                     let (init, delta) = (get!(b.base), get!(b.base + 1) as u32);
                     let old = table_grow(store, cx.instance, b.index, delta, init, max_elements);
                     set!(b.base, old.unwrap_or(u32::MAX) as u64);
+                    // The core's view of table 0, whose buffer may have moved (the other table
+                    // operations write elements in place).
+                    cx.table = TableView::of(store, cx.instance);
                 }
                 Op::TableFill(b) => {
                     let args = [get!(b.base), get!(b.base + 1), get!(b.base + 2)];
@@ -302,17 +305,6 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                     check!(cx.mem.fill([get!(base), get!(base + 1), get!(base + 2)]))
                 }
                 op => unreachable!("{op:?} runs in the core"),
-            }
-            if matches!(
-                op,
-                Op::TableSet(_)
-                    | Op::TableGrow(_)
-                    | Op::TableFill(_)
-                    | Op::TableCopy(_)
-                    | Op::TableInit(_)
-            ) {
-                // The core's view of table 0 (whose buffer `table.grow` may have moved).
-                cx.table = TableView::of(store, cx.instance);
             }
             cx.ip = next;
         }

@@ -134,7 +134,7 @@ impl GlobalsView {
 
 /// The current instance's table 0 (reference slots: 0 = null, otherwise store function + 1) as
 /// a raw view, for `call_indirect` in the core. It is refreshed with the other views, and after
-/// every table operation (`table.grow` may move the buffer).
+/// `table.grow` (which may move the buffer; other table operations write in place).
 #[derive(Clone, Copy)]
 pub(super) struct TableView {
     ptr: *const u64,
