@@ -461,3 +461,74 @@ fn fused_thunks_match_literal_on_every_trap_of_an_indirect_call() {
         assert!(traps.contains(trap), "no case traps with {trap}: {traps:?}");
     }
 }
+
+/// Charges that the translator merges (an entry charge, pure operators and the charges of the
+/// nested blocks that follow) and ones it must not (past a block's end, a store that may trap,
+/// a global written, a sum beyond `u64`); the global, exported as `height`, outlives a trap.
+const MERGEABLE: &str = r#"(module
+    (import "ethereum" "useGas" (func $gas (param i64)))
+    (memory 1)
+    (func $chain (export "chain") (param i32) (result i32) (local i32)
+        (call $gas (i64.const 3))
+        (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+        (block
+            (call $gas (i64.const 4))
+            (block
+                (call $gas (i64.const 5))
+                (local.set 1 (i32.mul (local.get 1) (global.get $g)))))
+        (call $gas (i64.const 6))
+        (local.get 1))
+    (func (export "store") (param i32) (result i32)
+        (call $gas (i64.const 2))
+        (i32.store (local.get 0) (i32.const 7))
+        (call $gas (i64.const 3))
+        (i32.load (i32.const 0)))
+    (func (export "global") (result i32)
+        (call $gas (i64.const 2))
+        (global.set $g (i32.const 9))
+        (call $gas (i64.const 3))
+        (global.get $g))
+    (func (export "calls") (param i32) (result i32)
+        (call $gas (i64.const 1))
+        (block (call $gas (i64.const 1)))
+        (call $chain (local.get 0)))
+    (func (export "huge") (result i32)
+        (call $gas (i64.const 0x7fffffffffffffff))
+        (call $gas (i64.const 0x7fffffffffffffff))
+        (call $gas (i64.const 2))
+        (i32.const 5))
+    (global $g (export "height") (mut i32) (i32.const 3)))"#;
+
+#[test]
+fn merged_charges_match_literal_at_every_gas_amount() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(MERGEABLE).unwrap();
+    let layout = metering::recognize(&bytes).unwrap();
+    let literal = Module::new(&engine, &bytes).unwrap();
+    let fused = Module::new_with_gas(&engine, &bytes, &layout.fusion()).unwrap();
+    let code = fused.disassemble();
+    // 3 + 4 + 5 merged; 2 + 3 never (across the store or the global write).
+    assert!(code.contains("ConsumeGas(12)"), "{code}");
+    assert!(!code.contains("ConsumeGas(5)"), "{code}");
+    let cases: [(&str, Vec<Val>); 5] = [
+        ("chain", vec![Val::I32(4)]),
+        ("store", vec![Val::I32(8)]),
+        ("store", vec![Val::I32(65534)]),
+        ("global", vec![]),
+        ("calls", vec![Val::I32(1)]),
+    ];
+    for (func, args) in &cases {
+        let ample = run_fresh(&engine, &literal, func, args, 1 << 40);
+        let used = (1 << 40) - ample.0 .1;
+        for gas in (0..=used + 2).chain([1 << 40]) {
+            let want = run_fresh(&engine, &literal, func, args, gas);
+            let got = run_fresh(&engine, &fused, func, args, gas);
+            assert_eq!(got, want, "{func}{args:?} with {gas} gas");
+        }
+    }
+    let max = i64::MAX as u64;
+    for gas in [max - 1, max, 2 * max - 1, 2 * max, 2 * max + 1, u64::MAX] {
+        let want = run_fresh(&engine, &literal, "huge", &[], gas);
+        assert_eq!(run_fresh(&engine, &fused, "huge", &[], gas), want, "{gas}");
+    }
+}

@@ -135,6 +135,9 @@ pub(crate) struct ModuleInner {
     pub threaded: Vec<Inst>,
     /// The constant pools of all defined functions.
     pub consts: Vec<u64>,
+    /// The parts of every merged charge, `(pc, amount)` in code order (see
+    /// `FuncTranslator::charge_parts`).
+    pub charge_parts: Vec<(u32, u64)>,
 }
 
 /// A validated and translated module: compile once, instantiate many times.
@@ -169,7 +172,7 @@ fn global_type(t: &wasmparser::GlobalType) -> GlobalType {
 type Body<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
 
 /// A translated body: its frame layout, code and frame initialiser, positioned at 0.
-type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>);
+type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>, Vec<(u32, u64)>);
 
 /// The operators of function bodies that this crate validated itself: the metering rewriter's
 /// output for an input that its analysis validated, whose operators it knows without decoding
@@ -205,7 +208,13 @@ fn translate_bodies<'a>(
                 f
             }
         };
-        Ok((f, translator.code().to_vec(), translator.init().collect()))
+        let code = translator.code().to_vec();
+        Ok((
+            f,
+            code,
+            translator.init().collect(),
+            translator.charge_parts().to_vec(),
+        ))
     };
     map_in_order(bodies, one)
 }
@@ -271,6 +280,7 @@ impl Module {
             datas: Vec::new(),
             threaded: Vec::new(),
             consts: Vec::new(),
+            charge_parts: Vec::new(),
         };
         let mut bodies = Vec::new();
         let mut code: Vec<Op> = Vec::new();
@@ -293,8 +303,10 @@ impl Module {
         }
         // The first invalid body in index order is the error, whatever the threads' timing.
         for translated in translate_bodies(&m, bodies, gas, known) {
-            let (mut f, body, init) = translated?;
+            let (mut f, body, init, parts) = translated?;
             f.entry = code.len() as u32;
+            let parts = parts.into_iter().map(|(pc, amount)| (f.entry + pc, amount));
+            m.charge_parts.extend(parts);
             f.init_start = m.consts.len() as u32;
             m.funcs.push(f);
             code.extend(body);
@@ -364,6 +376,17 @@ impl Module {
 }
 
 impl ModuleInner {
+    /// The literal charges that the merged charge at `pc` stands for, in order (none if it is
+    /// not merged).
+    pub(crate) fn charge_parts(&self, pc: u32) -> impl Iterator<Item = u64> + '_ {
+        let parts = &self.charge_parts;
+        let start = parts.partition_point(|&(at, _)| at < pc);
+        parts[start..]
+            .iter()
+            .take_while(move |&&(at, _)| at == pc)
+            .map(|&(_, amount)| amount)
+    }
+
     /// Records the module-level content of a (validated) section.
     fn read_section(&mut self, engine: &Engine, payload: Payload<'_>) -> Result<(), CompileError> {
         match payload {

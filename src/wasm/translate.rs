@@ -156,6 +156,95 @@ pub(crate) struct FuncTranslator<'a> {
     init_zeros: u32,
     /// The position of the last label placed (a branch target), so that no fusion spans it.
     label_pc: u32,
+    /// The last constant charge if every operator since it [`keeps_charge_open`]: a charge
+    /// met now is added to it (see [`FuncTranslator::charge_parts`]).
+    open_charge: Option<usize>,
+    /// The parts of the merged charges of the last function: `(pc, amount)`, in order.
+    charge_parts: Vec<(u32, u64)>,
+}
+
+/// Whether `op` leaves an earlier constant charge open for a later one to merge into: it is
+/// a gas charge, or cannot trap, branch, call or write anything but locals, and places no
+/// label. Running the merged charge where the first one stood is then exact, as the parts
+/// recorded for it say how much the literal charges take when the gas runs out between them
+/// (their out-of-gas trap leaves the same store behind).
+fn keeps_charge_open(op: &Operator<'_>, gas: &GasFusion) -> bool {
+    use Operator as O;
+    match *op {
+        O::Call { function_index } => gas.charge_import == Some(function_index),
+        _ => matches!(
+            op,
+            O::Nop
+                | O::Block { .. }
+                | O::Drop
+                | O::Select
+                | O::TypedSelect { .. }
+                | O::LocalGet { .. }
+                | O::LocalSet { .. }
+                | O::LocalTee { .. }
+                | O::GlobalGet { .. }
+                | O::I32Const { .. }
+                | O::I64Const { .. }
+                | O::I32Eqz
+                | O::I32Eq
+                | O::I32Ne
+                | O::I32LtS
+                | O::I32LtU
+                | O::I32GtS
+                | O::I32GtU
+                | O::I32LeS
+                | O::I32LeU
+                | O::I32GeS
+                | O::I32GeU
+                | O::I64Eqz
+                | O::I64Eq
+                | O::I64Ne
+                | O::I64LtS
+                | O::I64LtU
+                | O::I64GtS
+                | O::I64GtU
+                | O::I64LeS
+                | O::I64LeU
+                | O::I64GeS
+                | O::I64GeU
+                | O::I32Clz
+                | O::I32Ctz
+                | O::I32Popcnt
+                | O::I32Add
+                | O::I32Sub
+                | O::I32Mul
+                | O::I32And
+                | O::I32Or
+                | O::I32Xor
+                | O::I32Shl
+                | O::I32ShrS
+                | O::I32ShrU
+                | O::I32Rotl
+                | O::I32Rotr
+                | O::I64Clz
+                | O::I64Ctz
+                | O::I64Popcnt
+                | O::I64Add
+                | O::I64Sub
+                | O::I64Mul
+                | O::I64And
+                | O::I64Or
+                | O::I64Xor
+                | O::I64Shl
+                | O::I64ShrS
+                | O::I64ShrU
+                | O::I64Rotl
+                | O::I64Rotr
+                | O::I32WrapI64
+                | O::I64ExtendI32S
+                | O::I64ExtendI32U
+                | O::I32Extend8S
+                | O::I32Extend16S
+                | O::I64Extend8S
+                | O::I64Extend16S
+                | O::I64Extend32S
+        ),
+    }
 }
 
 /// The op constructor of the same name as a parameterless `wasmparser` operator.
@@ -172,6 +261,13 @@ impl<'a> FuncTranslator<'a> {
     /// The code of the last translated function (branch targets relative to its start).
     pub fn code(&self) -> &[Op] {
         &self.code
+    }
+
+    /// The parts of the last translated function's merged charges: for each `ConsumeGas` that
+    /// stands for several literal charges, `(pc, amount)` of each of them in order (pcs relative
+    /// to the function's start). The executor takes them apart only when the gas runs out.
+    pub fn charge_parts(&self) -> &[(u32, u64)] {
+        &self.charge_parts
     }
 
     /// The frame initialiser of the last translated function (see [`TranslatedFunc::init_start`]).
@@ -290,6 +386,8 @@ impl<'a> FuncTranslator<'a> {
         self.reachable = true;
         self.last_result = None;
         self.label_pc = u32::MAX;
+        self.open_charge = None;
+        self.charge_parts.clear();
         self.const_base = const_base;
         self.temp_base = const_base + self.consts.len() as u32;
         self.consts_read = 0;
@@ -308,8 +406,14 @@ impl<'a> FuncTranslator<'a> {
         let mut i = 0;
         while i < ops.len() {
             match self.fuse_limiter(module, &ops[i..], gas) {
-                Some(n) => i += n,
+                Some(n) => {
+                    self.open_charge = None;
+                    i += n;
+                }
                 None => {
+                    if !keeps_charge_open(&ops[i], gas) {
+                        self.open_charge = None;
+                    }
                     self.visit(module, &ops[i], gas);
                     i += 1;
                 }
@@ -760,10 +864,11 @@ impl<'a> FuncTranslator<'a> {
                 let amount = self.consts[(slot - self.const_base) as usize];
                 if (amount as i64) >= 0 {
                     self.stack.pop();
-                    self.emit(Op::ConsumeGas(amount));
+                    self.charge(amount);
                     return true;
                 }
             }
+            self.open_charge = None;
             return false;
         }
         let Some(helper) = gas.helper(function_index) else {
@@ -778,6 +883,27 @@ impl<'a> FuncTranslator<'a> {
             self.memory_grow();
         }
         true
+    }
+
+    /// Emits a constant charge, or adds it to the open one (see [`keeps_charge_open`]).
+    fn charge(&mut self, amount: u64) {
+        let open = self.open_charge.filter(|_| self.reachable);
+        if let Some(at) = open {
+            if let Op::ConsumeGas(total) = &mut self.code[at] {
+                if let Some(sum) = total.checked_add(amount) {
+                    let pc = at as u32;
+                    if self.charge_parts.last().is_none_or(|&(last, _)| last != pc) {
+                        self.charge_parts.push((pc, *total));
+                    }
+                    self.charge_parts.push((pc, amount));
+                    *total = sum;
+                    self.last_result = None;
+                    return;
+                }
+            }
+        }
+        self.emit(Op::ConsumeGas(amount));
+        self.open_charge = Some(self.code.len() - 1);
     }
 
     /// Translates the stack-height limiter's code at the start of `ops` as native ops (see

@@ -345,6 +345,17 @@ macro_rules! charge {
         }
     };
 }
+/// The constant charge `$amount` of the `ConsumeGas` at `$ip`; if it does not fit, the driver
+/// runs that instruction, which may stand for several literal charges of which the first ones
+/// still fit (see `FuncTranslator::charge_parts`).
+macro_rules! charge_at {
+    ($ip:expr, $sp:ident, $mem:ident, $cx:ident, $acc:ident, $facc:ident, $amount:expr) => {
+        match $cx.gas.checked_sub($amount) {
+            Some(left) => $cx.gas = left,
+            None => return slow($ip, $sp, $mem, $cx, $acc, $facc),
+        }
+    };
+}
 
 /// The metering instruction a handler generic over the prefix `P` runs before its own (see
 /// [`thread`]): none, or the `ConsumeGas` of a region, or the stack limiter's `StackLeave`.
@@ -356,13 +367,13 @@ const LEAVE: u8 = 2;
 /// it runs it and moves on to the instruction after it, which it then runs; the result is the
 /// instruction to run.
 macro_rules! prefix {
-    ($ip:ident, $cx:ident) => {
+    ($ip:ident, $sp:ident, $mem:ident, $cx:ident, $acc:ident, $facc:ident) => {
         match P {
             CHARGE => {
                 let Op::ConsumeGas(amount) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
-                charge!($cx, amount);
+                charge_at!($ip, $sp, $mem, $cx, $acc, $facc, amount);
                 $ip.add(1)
             }
             LEAVE => {
@@ -476,7 +487,7 @@ macro_rules! handlers {
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, $acc: u64,
                 $facc: f64,
             ) -> Exit {
-                let $ip = prefix!($ip, $cx);
+                let $ip = prefix!($ip, $sp, $mem, $cx, $acc, $facc);
                 let Op::$name($($p),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -490,7 +501,7 @@ macro_rules! handlers {
                 $ip: *const Inst, $sp: *mut u64, $mem: MemView, $cx: &mut Cx, mut $acc: u64,
                 mut $facc: f64,
             ) -> Exit {
-                let $ip = prefix!($ip, $cx);
+                let $ip = prefix!($ip, $sp, $mem, $cx, $acc, $facc);
                 let Op::$aname($($ap),*) = (*$ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -523,7 +534,7 @@ handlers! {
         GlobalGet(dst, i) => set!(sp, dst, cx.globals.get(i));
         GlobalSet(src, i) => cx.globals.set(i, get!(sp, src));
         MemorySize(dst) => set!(sp, dst, (mem.len / crate::wasm::PAGE_SIZE) as u64);
-        ConsumeGas(amount) => charge!(cx, amount);
+        ConsumeGas(amount) => charge_at!(ip, sp, mem, cx, acc, facc, amount);
         ChargePerUnit(n, k) => charge!(cx, GasCharge::PerUnit(k).amount(get!(sp, n) as u32));
         ChargePerWord32(n, k) => charge!(cx, GasCharge::PerWord32(k).amount(get!(sp, n) as u32));
         StackLeave(g, cost) => stack_leave(cx, g, cost);
@@ -720,7 +731,7 @@ macro_rules! branches {
             unsafe fn $cmp<const P: u8, const A: bool, const B: u8>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
             ) -> Exit {
-                let ip = prefix!(ip, cx);
+                let ip = prefix!(ip, sp, mem, cx, acc, facc);
                 let Op::$cmp(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -736,7 +747,7 @@ macro_rules! branches {
             unsafe fn $add<const P: u8, const S: u8, const B: u8>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
             ) -> Exit {
-                let ip = prefix!(ip, cx);
+                let ip = prefix!(ip, sp, mem, cx, acc, facc);
                 let Op::$add(f) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -761,7 +772,7 @@ macro_rules! branches {
             unsafe fn $test<const P: u8, const A: bool>(
                 ip: *const Inst, sp: *mut u64, mem: MemView, cx: &mut Cx, acc: u64, facc: f64,
             ) -> Exit {
-                let ip = prefix!(ip, cx);
+                let ip = prefix!(ip, sp, mem, cx, acc, facc);
                 let Op::$test(b) = (*ip).op else {
                     std::hint::unreachable_unchecked()
                 };
@@ -879,10 +890,10 @@ unsafe fn Return<const P: u8>(
     sp: *mut u64,
     mem: MemView,
     cx: &mut Cx,
-    _acc: u64,
+    acc: u64,
     facc: f64,
 ) -> Exit {
-    let ip = prefix!(ip, cx);
+    let ip = prefix!(ip, sp, mem, cx, acc, facc);
     let Op::Return(base, count) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -896,10 +907,10 @@ unsafe fn Return1<const P: u8>(
     sp: *mut u64,
     mem: MemView,
     cx: &mut Cx,
-    _acc: u64,
+    acc: u64,
     facc: f64,
 ) -> Exit {
-    let ip = prefix!(ip, cx);
+    let ip = prefix!(ip, sp, mem, cx, acc, facc);
     let Op::Return1(src) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
@@ -953,7 +964,7 @@ unsafe fn call_internal<const CHARGED: bool>(
             let Op::ConsumeGas(amount) = (*entry).op else {
                 std::hint::unreachable_unchecked()
             };
-            charge!(cx, amount);
+            charge_at!(entry, new_sp, mem, cx, acc, facc, amount);
             dispatch!(entry.add(1), new_sp, mem, cx, acc, facc)
         }
         Ok(entry) => dispatch!(entry, new_sp, mem, cx, acc, facc),
@@ -1076,7 +1087,7 @@ unsafe fn thunk<const CHARGED: bool>(
     let Op::ConsumeGas(amount) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
-    charge!(cx, amount);
+    charge_at!(ip, sp, mem, cx, acc, facc, amount);
     let mut ip = ip.add(1);
     while let Op::Copy(r) = (*ip).op {
         set!(sp, r.dst, get!(sp, r.src));

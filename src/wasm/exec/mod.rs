@@ -219,6 +219,17 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
             let inst = cx.instance as usize;
             match op {
                 Op::Unreachable => return Err(TrapCode::Unreachable.into()),
+                Op::ConsumeGas(total) => {
+                    // The core found that the charge does not fit: the literal charges it
+                    // stands for run one by one, and one of them runs out of gas.
+                    // SAFETY: `ip` points into this module's code.
+                    let pc = unsafe { cx.ip.offset_from(cx.code) } as u32;
+                    let mut parts = module.charge_parts(pc).peekable();
+                    let whole = parts.peek().is_none().then_some(total);
+                    for amount in whole.into_iter().chain(parts) {
+                        cx.gas = cx.gas.checked_sub(amount).ok_or(TrapCode::OutOfGas)?;
+                    }
+                }
                 Op::CallImport(i, base) => {
                     let func = store.instances[inst].funcs[i as usize];
                     call_func!(func, base, next);
