@@ -161,6 +161,13 @@ pub(crate) struct FuncTranslator<'a> {
     open_charge: Option<usize>,
     /// The parts of the merged charges of the last function: `(pc, amount)`, in order.
     charge_parts: Vec<(u32, u64)>,
+    /// In pass 1, the value of the last operator if it is a non-negative `i64.const` that added
+    /// it to the pool: the amount of a charge if a call of the charge import follows.
+    fresh_amount: Option<u64>,
+    /// The amounts of fused charges, which are immediates, not pooled: the frame still keeps
+    /// a slot for each value not otherwise pooled (after the pool), so that frames are laid
+    /// out as for the literal charges and the value stack runs out at the same call.
+    amounts: Vec<u64>,
 }
 
 /// Whether `op` leaves an earlier constant charge open for a later one to merge into: it is
@@ -298,6 +305,7 @@ impl<'a> FuncTranslator<'a> {
         // Pass 1: validate, record operators, constants and the maximum stack height.
         self.ops.clear();
         self.consts.clear();
+        self.amounts.clear();
         self.const_slots.clear();
         let const_base = params + locals;
         let mut max_height = 0;
@@ -307,7 +315,7 @@ impl<'a> FuncTranslator<'a> {
             let op = reader.read()?;
             validator.op(offset, &op)?;
             max_height = max_height.max(validator.operand_stack_height());
-            self.record_const(&op, const_base);
+            self.record_const(&op, const_base, gas.charge_import);
             self.ops.push(op);
         }
         reader.finish()?;
@@ -328,31 +336,59 @@ impl<'a> FuncTranslator<'a> {
         let params = module.engine.func_type(type_id).params().len() as u32;
         self.ops.clear();
         self.consts.clear();
+        self.amounts.clear();
         self.const_slots.clear();
         let (locals, max_height) = fill(&mut self.ops)?;
         let ops = std::mem::take(&mut self.ops);
         for op in &ops {
-            self.record_const(op, params + locals);
+            self.record_const(op, params + locals, gas.charge_import);
         }
         self.ops = ops;
         Some(self.translate_recorded(module, type_id, locals, max_height, gas))
     }
 
-    /// Adds the value of a constant operator to the constant pool (slots from `const_base`).
+    /// Adds the value of a constant operator to the constant pool (slots from `const_base`),
+    /// except the amount of a fused charge (an `i64.const` right before a call of the charge
+    /// import `charge_import`), which pass 2 takes as an immediate (see [`Self::fused_charge`]).
     #[inline(always)]
-    fn record_const(&mut self, op: &Operator<'_>, const_base: u32) {
+    fn record_const(&mut self, op: &Operator<'_>, const_base: u32, charge_import: Option<u32>) {
+        let fresh = self.fresh_amount.take();
         let value = match *op {
             Operator::I32Const { value } => value as u32 as u64,
             Operator::I64Const { value } => value as u64,
             Operator::F32Const { value } => value.bits() as u64,
             Operator::F64Const { value } => value.bits(),
             Operator::RefNull { .. } => 0,
+            Operator::Call { function_index } if charge_import == Some(function_index) => {
+                if let Some(amount) = fresh {
+                    self.consts.pop();
+                    self.const_slots.remove(&amount);
+                    self.amounts.push(amount);
+                }
+                return;
+            }
             _ => return,
         };
         let next = const_base + self.consts.len() as u32;
         if let std::collections::hash_map::Entry::Vacant(e) = self.const_slots.entry(value) {
             e.insert(next);
             self.consts.push(value);
+            if matches!(op, Operator::I64Const { value } if *value >= 0) {
+                self.fresh_amount = Some(value);
+            }
+        }
+    }
+
+    /// The amount of the fused charge at the start of `ops` (`i64.const` of a non-negative
+    /// amount, then a call of the charge import), if there is one there.
+    fn fused_charge(ops: &[Operator<'_>], gas: &GasFusion) -> Option<u64> {
+        match *ops {
+            [Operator::I64Const { value }, Operator::Call { function_index }, ..]
+                if value >= 0 && gas.charge_import == Some(function_index) =>
+            {
+                Some(value as u64)
+            }
+            _ => None,
         }
     }
 
@@ -370,8 +406,12 @@ impl<'a> FuncTranslator<'a> {
         let params = ty.params().len() as u32;
         self.results = ty.results().len() as u32;
         let const_base = params + locals;
-        let frame_size =
-            u64::from(const_base) + self.consts.len() as u64 + u64::from(max_height) + 1;
+        self.amounts.sort_unstable();
+        self.amounts.dedup();
+        let slots = &self.const_slots;
+        self.amounts.retain(|amount| !slots.contains_key(amount));
+        let pooled = self.consts.len() + self.amounts.len();
+        let frame_size = u64::from(const_base) + pooled as u64 + u64::from(max_height) + 1;
         let frame_size = u32::try_from(frame_size)
             .ok()
             .filter(|&size| size < ACC)
@@ -389,7 +429,7 @@ impl<'a> FuncTranslator<'a> {
         self.open_charge = None;
         self.charge_parts.clear();
         self.const_base = const_base;
-        self.temp_base = const_base + self.consts.len() as u32;
+        self.temp_base = const_base + pooled as u32;
         self.consts_read = 0;
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
@@ -405,19 +445,21 @@ impl<'a> FuncTranslator<'a> {
         let ops = std::mem::take(&mut self.ops);
         let mut i = 0;
         while i < ops.len() {
-            match self.fuse_limiter(module, &ops[i..], gas) {
-                Some(n) => {
-                    self.open_charge = None;
-                    i += n;
-                }
-                None => {
-                    if !keeps_charge_open(&ops[i], gas) {
-                        self.open_charge = None;
-                    }
-                    self.visit(module, &ops[i], gas);
-                    i += 1;
-                }
+            if let Some(n) = self.fuse_limiter(module, &ops[i..], gas) {
+                self.open_charge = None;
+                i += n;
+                continue;
             }
+            if let Some(amount) = Self::fused_charge(&ops[i..], gas).filter(|_| self.reachable) {
+                self.charge(amount);
+                i += 2;
+                continue;
+            }
+            if !keeps_charge_open(&ops[i], gas) {
+                self.open_charge = None;
+            }
+            self.visit(module, &ops[i], gas);
+            i += 1;
         }
         self.ops = ops;
         self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
