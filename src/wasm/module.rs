@@ -133,7 +133,7 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// The internal code of all defined functions, as threaded code (see `exec::thread`).
     pub threaded: Vec<Inst>,
-    /// The constant pools of all defined functions.
+    /// The constant pools of all defined functions, then a spare slot (see `init_frame`).
     pub consts: Vec<u64>,
     /// The parts of every merged charge, `(pc, amount)` in code order (see
     /// `FuncTranslator::charge_parts`).
@@ -312,6 +312,8 @@ impl Module {
             code.extend(body);
             m.consts.extend(init);
         }
+        // The spare slot that frame initialisers may read past their end (see `init_frame`).
+        m.consts.push(0);
         m.threaded = thread(&code, &mut m.funcs);
         Ok(Module { inner: Arc::new(m) })
     }
