@@ -153,14 +153,21 @@ pub(super) unsafe fn init_frame(sp: *mut u64, f: &TranslatedFunc, pool: *const u
     }
     let dst = locals.add(f.zeroed as usize);
     let src = pool.add(f.init_start as usize);
-    // Two slots at a time (fewer instructions than a loop the compiler vectorises, for the few
-    // slots of most initialisers): a pool ends with a spare slot, and a frame has a slot past
-    // its initialiser (its first temporary), so an odd length stays within both.
-    let mut i = 0;
-    while i < f.init_len as usize {
+    // The few slots of most initialisers two at a time, in straight-line code (a loop costs
+    // more than the copy): a pool ends with a spare slot, and a frame has a slot past its
+    // initialiser (its first temporary), so rounding an odd length up stays within both.
+    let pair = |i: usize| {
         *dst.add(i) = *src.add(i);
         *dst.add(i + 1) = *src.add(i + 1);
-        i += 2;
+    };
+    match f.init_len {
+        0 => {}
+        1 | 2 => pair(0),
+        3 | 4 => {
+            pair(0);
+            pair(2);
+        }
+        n => std::ptr::copy_nonoverlapping(src, dst, n as usize),
     }
 }
 
