@@ -207,7 +207,7 @@ fn translate_bodies<'a>(
         };
         Ok((f, translator.code().to_vec(), translator.init().collect()))
     };
-    map_in_order(bodies, one)
+    map_in_order(bodies, |(_, body)| body.as_bytes().len(), one)
 }
 
 /// Threads the translated `bodies` of `funcs` (placed one after the other, `len` ops in all)
@@ -226,9 +226,11 @@ fn thread_bodies(bodies: &[Vec<Op>], funcs: &mut [TranslatedFunc], len: usize) -
         parts.push((&body[..], part));
         rest = tail;
     }
-    let starts = map_in_order(parts, |_: &mut (), (_, (body, out))| {
-        thread(body, charged, out)
-    });
+    let starts = map_in_order(
+        parts,
+        |(body, _)| body.len(),
+        |_: &mut (), (_, (body, out))| thread(body, charged, out),
+    );
     for (f, start) in funcs.iter_mut().zip(starts) {
         f.start = start;
     }
