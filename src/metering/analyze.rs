@@ -275,7 +275,7 @@ impl ModuleInfo {
             facts
         };
         let mut ops = Vec::new();
-        for facts in map_in_order(bodies, walk) {
+        for facts in map_in_order(bodies, |(_, body)| body.as_bytes().len(), walk) {
             ops.push(info.absorb(facts?));
         }
         if let Some(e) = failure {

@@ -173,7 +173,7 @@ impl<'a> Rewriter<'a> {
         let rewrite = |scratch: &mut Vec<Operator<'static>>, (i, range)| {
             emit.body_bytes(bytes, i, range, scratch)
         };
-        self.bodies = map_in_order(emit.info.body_ranges.clone(), rewrite);
+        self.bodies = map_in_order(emit.info.body_ranges.clone(), |range| range.len(), rewrite);
         let mut module = Module::new();
         self.parse_core_module(&mut module, super::parser(), self.bytes)?;
         if self.next_body != self.emit.info.stack_costs.len() {

@@ -216,7 +216,37 @@ fn translate_bodies<'a>(
             translator.charge_parts().to_vec(),
         ))
     };
-    map_in_order(bodies, one)
+    map_in_order(bodies, |(_, body)| body.as_bytes().len(), one)
+}
+
+/// Threads the translated `bodies` of `funcs` (placed one after the other, `len` ops in all)
+/// into the module's code, in parallel for large modules, and sets every function's start.
+fn thread_bodies(bodies: &[Vec<Op>], funcs: &mut [TranslatedFunc], len: usize) -> Vec<Inst> {
+    // Whether `CallInternal(func)` enters a body that starts with a gas charge.
+    let charged = |func: u32| {
+        let first = bodies.get(func as usize).and_then(|body| body.first());
+        matches!(first, Some(Op::ConsumeGas(_)))
+    };
+    let mut threaded = Vec::with_capacity(len);
+    let mut rest = &mut threaded.spare_capacity_mut()[..len];
+    let mut parts = Vec::with_capacity(bodies.len());
+    for body in bodies {
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(body.len());
+        parts.push((&body[..], part));
+        rest = tail;
+    }
+    let starts = map_in_order(
+        parts,
+        |(body, _)| body.len(),
+        |_: &mut (), (_, (body, out))| thread(body, charged, out),
+    );
+    for (f, start) in funcs.iter_mut().zip(starts) {
+        f.start = start;
+    }
+    // SAFETY: the parts cover the first `len` slots, and `thread` wrote every slot of its part
+    // (it returns only then).
+    unsafe { threaded.set_len(len) };
+    threaded
 }
 
 impl Module {
@@ -283,17 +313,14 @@ impl Module {
             charge_parts: Vec::new(),
         };
         let mut bodies = Vec::new();
-        let mut code: Vec<Op> = Vec::new();
         let mut parser = Parser::new(0);
         parser.set_features(features());
         for payload in parser.parse_all(bytes) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
-            if let Payload::CodeSectionStart { count, size, .. } = payload {
-                // Validated: `count` is the function section's, `size` within the input. About
-                // one op per four bytes of code spares the regrowing copies.
+            if let Payload::CodeSectionStart { count, .. } = payload {
+                // Validated: `count` is the function section's.
                 m.funcs.reserve(count as usize);
-                code.reserve(size as usize / 4);
             }
             if let ValidPayload::Func(to_validate, body) = valid {
                 bodies.push((to_validate, body));
@@ -302,19 +329,22 @@ impl Module {
             m.read_section(engine, payload)?;
         }
         // The first invalid body in index order is the error, whatever the threads' timing.
+        let mut code = Vec::with_capacity(m.funcs.capacity());
+        let mut len = 0;
         for translated in translate_bodies(&m, bodies, gas, known) {
             let (mut f, body, init, parts) = translated?;
-            f.entry = code.len() as u32;
+            f.entry = len as u32;
             let parts = parts.into_iter().map(|(pc, amount)| (f.entry + pc, amount));
             m.charge_parts.extend(parts);
             f.init_start = m.consts.len() as u32;
             m.funcs.push(f);
-            code.extend(body);
+            len += body.len();
+            code.push(body);
             m.consts.extend(init);
         }
         // The spare slot that frame initialisers may read past their end (see `init_frame`).
         m.consts.push(0);
-        m.threaded = thread(&code, &mut m.funcs);
+        m.threaded = thread_bodies(&code, &mut m.funcs, len);
         Ok(Module { inner: Arc::new(m) })
     }
 

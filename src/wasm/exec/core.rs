@@ -23,6 +23,7 @@ use crate::wasm::gas::GasCharge;
 use crate::wasm::ir::{imm_value, Op, IMM, OPD_ACC, OPD_IMM, OPD_SLOT, RETURN_TARGET};
 use crate::wasm::store::FuncHead;
 use crate::wasm::translate::{Start, TranslatedFunc};
+use std::mem::MaybeUninit;
 
 /// An instruction of threaded code: its handler and the instruction itself.
 #[derive(Clone, Copy)]
@@ -1122,69 +1123,61 @@ fn copies_then_checked_call(body: &[Op], at: usize) -> Option<u32> {
     }
 }
 
-/// Threads translated code: pairs every instruction with its handler and makes branch targets
-/// relative to the branch (so that a taken branch is one pointer addition). `code` holds the
-/// bodies of `funcs` one after the other, each with targets relative to its own start. A call of
-/// a defined function whose body starts with a gas charge (every metered function) gets the
-/// handler that also charges it. A region's charge, and the stack limiter's epilogue, get the
-/// handler of the instruction after them that runs them first (that instruction keeps its own
-/// handler for branches that land on it); a charge followed by copies and a checked call (a
-/// limiter thunk's body) gets the handler that runs all of them.
-pub(crate) fn thread(code: &[Op], funcs: &mut [TranslatedFunc]) -> Vec<Inst> {
-    // Whether `CallInternal(func)` enters a body that starts with a gas charge.
-    let charged = |func: u32| {
-        let entry = funcs[func as usize].entry as usize;
-        matches!(code.get(entry), Some(Op::ConsumeGas(_)))
-    };
-    let mut out = Vec::with_capacity(code.len());
-    let mut starts = Vec::with_capacity(funcs.len());
-    for (i, f) in funcs.iter().enumerate() {
-        let end = funcs
-            .get(i + 1)
-            .map_or(code.len(), |next| next.entry as usize);
-        let body = &code[f.entry as usize..end];
-        for (at, &op) in body.iter().enumerate() {
-            let mut op = op;
-            if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
-                *target = target.wrapping_sub(at as u32);
-            }
-            // The callee of a charge followed by copies and a checked call (a limiter thunk).
-            let thunk_call = match op {
-                Op::ConsumeGas(_) => copies_then_checked_call(body, at + 1),
-                _ => None,
-            };
-            if at == 0 {
-                starts.push(match thunk_call.map(charged) {
-                    None => Start::Plain,
-                    Some(false) => Start::Thunk,
-                    Some(true) => Start::ThunkCharged,
-                });
-            }
-            let handler: Handler = match (op, body.get(at + 3)) {
-                (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
-                (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
-                    true => stack_enter_call::<true>,
-                    false => stack_enter_call::<false>,
-                },
-                _ if thunk_call.is_some() => match thunk_call.is_some_and(charged) {
-                    true => thunk::<true>,
-                    false => thunk::<false>,
-                },
-                (Op::ConsumeGas(_), _) => body
-                    .get(at + 1)
-                    .and_then(handler_for::<CHARGE>)
-                    .unwrap_or(ConsumeGas::<NO_PREFIX>),
-                (Op::StackLeave(..), _) => body
-                    .get(at + 1)
-                    .and_then(handler_for::<LEAVE>)
-                    .unwrap_or(StackLeave::<NO_PREFIX>),
-                _ => handler_for::<NO_PREFIX>(&op).unwrap_or(slow),
-            };
-            out.push(Inst { handler, op });
+/// Threads the translated `body` of one function into `out` (as long as `body`): pairs every
+/// instruction with its handler and makes branch targets relative to the branch (so that a taken
+/// branch is one pointer addition); `body`'s targets are relative to its start. `charged(func)`
+/// tells whether defined function `func`'s body starts with a gas charge (every metered
+/// function does): a call of it gets the handler that also charges it. A region's charge, and
+/// the stack limiter's epilogue, get the handler of the instruction after them that runs them
+/// first (that instruction keeps its own handler for branches that land on it); a charge
+/// followed by copies and a checked call (a limiter thunk's body) gets the handler that runs all
+/// of them. Returns how the executor runs the body's first instruction (see
+/// [`TranslatedFunc::start`]). Bodies are independent: they may be threaded in parallel.
+pub(crate) fn thread(
+    body: &[Op],
+    charged: impl Fn(u32) -> bool,
+    out: &mut [MaybeUninit<Inst>],
+) -> Start {
+    assert_eq!(body.len(), out.len(), "threaded code has the body's length");
+    let mut start = Start::Plain;
+    for ((at, &op), slot) in body.iter().enumerate().zip(out) {
+        let mut op = op;
+        if let Some(target) = op.target_mut().filter(|t| **t != RETURN_TARGET) {
+            *target = target.wrapping_sub(at as u32);
         }
+        // The callee of a charge followed by copies and a checked call (a limiter thunk).
+        let thunk_call = match op {
+            Op::ConsumeGas(_) => copies_then_checked_call(body, at + 1),
+            _ => None,
+        };
+        if at == 0 {
+            start = match thunk_call.map(&charged) {
+                None => Start::Plain,
+                Some(false) => Start::Thunk,
+                Some(true) => Start::ThunkCharged,
+            };
+        }
+        let handler: Handler = match (op, body.get(at + 3)) {
+            (Op::CallInternal(func, _), _) if charged(func) => CallInternalCharged,
+            (Op::StackEnter(_), Some(&Op::CallInternal(func, _))) => match charged(func) {
+                true => stack_enter_call::<true>,
+                false => stack_enter_call::<false>,
+            },
+            _ if thunk_call.is_some() => match thunk_call.is_some_and(&charged) {
+                true => thunk::<true>,
+                false => thunk::<false>,
+            },
+            (Op::ConsumeGas(_), _) => body
+                .get(at + 1)
+                .and_then(handler_for::<CHARGE>)
+                .unwrap_or(ConsumeGas::<NO_PREFIX>),
+            (Op::StackLeave(..), _) => body
+                .get(at + 1)
+                .and_then(handler_for::<LEAVE>)
+                .unwrap_or(StackLeave::<NO_PREFIX>),
+            _ => handler_for::<NO_PREFIX>(&op).unwrap_or(slow),
+        };
+        slot.write(Inst { handler, op });
     }
-    for (f, start) in funcs.iter_mut().zip(starts) {
-        f.start = start;
-    }
-    out
+    start
 }
