@@ -88,6 +88,32 @@ fn visit_name(op: &Operator<'_>) -> &'static str {
     wasmparser::for_each_operator!(define_visit_name)
 }
 
+/// Whether `op`'s mnemonic names `f32` or `f64` (decided per operator kind at compile time).
+pub(crate) fn is_float_named(op: &Operator<'_>) -> bool {
+    macro_rules! define_is_float_named {
+        ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+            match op {
+                $( Operator::$op { .. } => const { names_float(stringify!($visit)) }, )*
+                _ => false,
+            }
+        };
+    }
+    wasmparser::for_each_operator!(define_is_float_named)
+}
+
+/// Whether `name` contains `f32` or `f64`.
+const fn names_float(name: &str) -> bool {
+    let b = name.as_bytes();
+    let mut i = 0;
+    while i + 3 <= b.len() {
+        if b[i] == b'f' && matches!((b[i + 1], b[i + 2]), (b'3', b'2') | (b'6', b'4')) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The text-format spelling of `op`'s mnemonic, e.g. `f32.add` or `br_if`.
 pub(crate) fn instruction_name(op: &Operator<'_>) -> String {
     const NAMESPACES: [&str; 11] = [
@@ -113,9 +139,7 @@ pub(crate) fn is_float_type(ty: ValType) -> bool {
 /// that merely pass values along (`local.get`, `drop`, `call`, ...) cannot see a float once float
 /// types are rejected in signatures, locals and globals.
 pub(crate) fn is_float_op(op: &Operator<'_>) -> bool {
-    let name = visit_name(op);
-    name.contains("f32")
-        || name.contains("f64")
+    is_float_named(op)
         || match op {
             Operator::TypedSelect { ty } => is_float_type(*ty),
             Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => {

@@ -2,7 +2,7 @@
 
 use super::blocks::{metered_blocks, MeteredBlock};
 use super::helpers::HelperKind;
-use super::rules::{instruction_name, is_float_op};
+use super::rules::{instruction_name, is_float_named, is_float_op};
 use super::sections::is_past;
 use super::{inject, instrument, recognize, Config, EwasmRules, DEFAULT_STACK_LIMIT};
 use wasm_encoder::SectionId;
@@ -83,6 +83,28 @@ fn float_classification_covers_types_in_immediates() {
         blockty: BlockType::FuncType(0)
     }));
     assert!(!float(Operator::I64Extend32S));
+}
+
+#[test]
+fn float_mnemonics_are_classified_as_their_names_say() {
+    let mut floats = 0;
+    for kernel in ["float", "keccak", "bulk", "mulmod"] {
+        let path = format!("{}/tools/kernels/{kernel}.wasm", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).expect("kernel exists");
+        for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+            let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload else {
+                continue;
+            };
+            for op in body.get_operators_reader().expect("valid body") {
+                let op = op.expect("valid operator");
+                let name = instruction_name(&op);
+                let by_name = name.contains("f32") || name.contains("f64");
+                assert_eq!(is_float_named(&op), by_name, "{name}");
+                floats += by_name as usize;
+            }
+        }
+    }
+    assert!(floats > 100, "{floats}");
 }
 
 #[test]
