@@ -408,15 +408,13 @@ impl Module {
 }
 
 impl ModuleInner {
-    /// The literal charges that the merged charge at `pc` stands for, in order (none if it is
-    /// not merged).
-    pub(crate) fn charge_parts(&self, pc: u32) -> impl Iterator<Item = u64> + '_ {
+    /// The literal charges `(pc, amount)` that the merged charge at `pc` stands for, in order
+    /// (none if it is not merged).
+    pub(crate) fn charge_parts(&self, pc: u32) -> &[(u32, u64)] {
         let parts = &self.charge_parts;
         let start = parts.partition_point(|&(at, _)| at < pc);
-        parts[start..]
-            .iter()
-            .take_while(move |&&(at, _)| at == pc)
-            .map(|&(_, amount)| amount)
+        let end = parts.partition_point(|&(at, _)| at <= pc);
+        &parts[start..end]
     }
 
     /// Records the module-level content of a (validated) section.

@@ -303,10 +303,7 @@ impl<'a> FuncTranslator<'a> {
             locals += count; // the validator bounds the total number of locals
         }
         // Pass 1: validate, record operators, constants and the maximum stack height.
-        self.ops.clear();
-        self.consts.clear();
-        self.amounts.clear();
-        self.const_slots.clear();
+        self.start_pass1();
         let const_base = params + locals;
         let mut max_height = 0;
         let mut reader = body.get_operators_reader()?;
@@ -334,10 +331,7 @@ impl<'a> FuncTranslator<'a> {
         gas: &GasFusion,
     ) -> Option<Result<TranslatedFunc, CompileError>> {
         let params = module.engine.func_type(type_id).params().len() as u32;
-        self.ops.clear();
-        self.consts.clear();
-        self.amounts.clear();
-        self.const_slots.clear();
+        self.start_pass1();
         let (locals, max_height) = fill(&mut self.ops)?;
         let ops = std::mem::take(&mut self.ops);
         for op in &ops {
@@ -345,6 +339,14 @@ impl<'a> FuncTranslator<'a> {
         }
         self.ops = ops;
         Some(self.translate_recorded(module, type_id, locals, max_height, gas))
+    }
+
+    /// Empties what pass 1 records: the operators and the constant pool.
+    fn start_pass1(&mut self) {
+        self.ops.clear();
+        self.consts.clear();
+        self.amounts.clear();
+        self.const_slots.clear();
     }
 
     /// Adds the value of a constant operator to the constant pool (slots from `const_base`),
@@ -929,8 +931,7 @@ impl<'a> FuncTranslator<'a> {
 
     /// Emits a constant charge, or adds it to the open one (see [`keeps_charge_open`]).
     fn charge(&mut self, amount: u64) {
-        let open = self.open_charge.filter(|_| self.reachable);
-        if let Some(at) = open {
+        if let Some(at) = self.open_charge {
             if let Op::ConsumeGas(total) = &mut self.code[at] {
                 if let Some(sum) = total.checked_add(amount) {
                     let pc = at as u32;

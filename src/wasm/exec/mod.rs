@@ -224,9 +224,12 @@ fn drive<T>(store: &mut Store<T>, cx: &mut Cx) -> Result<(), Trap> {
                     // stands for run one by one, and one of them runs out of gas.
                     // SAFETY: `ip` points into this module's code.
                     let pc = unsafe { cx.ip.offset_from(cx.code) } as u32;
-                    let mut parts = module.charge_parts(pc).peekable();
-                    let whole = parts.peek().is_none().then_some(total);
-                    for amount in whole.into_iter().chain(parts) {
+                    let whole = [(pc, total)];
+                    let parts = match module.charge_parts(pc) {
+                        [] => &whole[..],
+                        parts => parts,
+                    };
+                    for &(_, amount) in parts {
                         cx.gas = cx.gas.checked_sub(amount).ok_or(TrapCode::OutOfGas)?;
                     }
                 }
