@@ -532,3 +532,44 @@ fn merged_charges_match_literal_at_every_gas_amount() {
         assert_eq!(run_fresh(&engine, &fused, "huge", &[], gas), want, "{gas}");
     }
 }
+
+/// An input that a limiter outside ewvm checked already (its last global is the height), metered
+/// without ewvm's limiter: its check's `if` gets a charge inside, and `metering::compile`, which
+/// hands the translator the input's operators and the inserted ones separately, must still fuse
+/// the check exactly as compiling the injected bytes does.
+#[test]
+fn compile_fuses_an_input_limiter_check_around_an_inserted_charge() {
+    let engine = Engine::default();
+    let bytes = wat::parse_str(
+        r#"(module
+             (global $height (mut i32) (i32.const 0))
+             (func $seven (result i32) (i32.const 7))
+             (func (export "main") (result i32)
+               global.get $height
+               i32.const 1
+               i32.add
+               global.set $height
+               global.get $height
+               i32.const 1024
+               i32.gt_u
+               if
+                 unreachable
+               end
+               call $seven
+               global.get $height
+               i32.const 1
+               i32.sub
+               global.set $height))"#,
+    )
+    .expect("valid text");
+    let config = MeterConfig::default()
+        .rules(PermissiveRules)
+        .stack_limit(None);
+    let compiled = metering::compile(&engine, &bytes, &config).expect("meters");
+    let injected = &compiled.instrumented;
+    let fusion = injected.layout.fusion();
+    let validated = Module::new_with_gas(&engine, &injected.bytes, &fusion).expect("valid");
+    let code = compiled.module.disassemble();
+    assert!(code.contains("StackEnter"), "{code}");
+    assert_eq!(code, validated.disassemble());
+}

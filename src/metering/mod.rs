@@ -112,7 +112,7 @@ mod tests;
 
 use crate::wasm::{Engine, Module, ValidatedBodies};
 use analyze::ModuleInfo;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use wasmparser::{Operator, WasmFeatures};
 
 pub use error::{CompileMeteredError, MeteringError};
@@ -266,10 +266,7 @@ pub fn compile(
         });
     };
     let instrumented = instrumented(out, &info);
-    let known = Known {
-        emitter,
-        ops: ops.into_iter().map(Mutex::new).collect(),
-    };
+    let known = Known { emitter, ops };
     let fusion = instrumented.layout.fusion();
     let module = Module::new_validated(engine, &instrumented.bytes, &fusion, &known)?;
     Ok(Compiled {
@@ -282,14 +279,20 @@ pub fn compile(
 struct Known<'a> {
     /// What the edits insert.
     emitter: rewrite::Emitter<'a>,
-    /// The operators of every defined function of the input, each taken by its translation.
-    ops: Vec<Mutex<Vec<Operator<'a>>>>,
+    /// The operators of every defined function of the input.
+    ops: Vec<Vec<Operator<'a>>>,
 }
 
 impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
-    fn body(&self, index: usize, ops: &mut Vec<Operator<'x>>) -> Option<(u32, u32)> {
-        let input = std::mem::take(&mut *self.ops.get(index)?.lock().ok()?);
-        self.emitter.body_ops(index, input, ops).ok()
+    fn shape(&self, index: usize) -> Option<(u32, u32)> {
+        self.emitter.body_shape(index).ok()
+    }
+
+    fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'x>])) -> bool {
+        let Some(input) = self.ops.get(index) else {
+            return false;
+        };
+        self.emitter.walk_body(index, input, run).is_ok()
     }
 }
 

@@ -68,6 +68,9 @@ pub(crate) struct Emitter<'a> {
     use_gas: u32,
     /// The helpers to append, in index order.
     helpers: Vec<Helper>,
+    /// Whether bodies are walked as one run (see [`Emitter::walk_body`]): no limiter applied,
+    /// but the input has a height global of its own.
+    whole_bodies: bool,
 }
 
 /// Re-encodes a module with the limiter and gas metering in one pass.
@@ -144,6 +147,7 @@ impl<'a> Rewriter<'a> {
             .ok_or_else(unplanned)?;
         let use_gas_type = u32::try_from(info.types.len()).map_err(|_| unplanned())?;
         let regions = region_costs(info, rules, plan, &mut limiter)?;
+        let whole_bodies = limiter.is_none() && stack_height.is_some();
         Ok(Rewriter {
             bytes,
             rules,
@@ -153,6 +157,7 @@ impl<'a> Rewriter<'a> {
                 regions,
                 use_gas: info.func_imports,
                 helpers: Helper::numbered(first_helper, &needed),
+                whole_bodies,
             },
             use_gas_type,
             stack_height,
@@ -191,7 +196,7 @@ impl<'a> Rewriter<'a> {
         })
     }
 
-    /// What the edits insert (for [`Emitter::body_ops`]).
+    /// What the edits insert (for [`Emitter::walk_body`]).
     pub(crate) fn into_emitter(self) -> Emitter<'a> {
         self.emit
     }
@@ -444,44 +449,61 @@ impl<'a> Emitter<'a> {
         plan.edits.get(start..end).ok_or_else(unplanned)
     }
 
-    /// The operators of defined function `index` after the edits, from its operators `input`,
-    /// into `out` (exactly what decoding the rewritten body gives), with its declared locals
-    /// and the maximum operand-stack height that validation of the rewritten body finds.
-    pub(crate) fn body_ops<'b>(
+    /// The declared locals of defined function `index` and the maximum operand-stack height
+    /// that validation of its rewritten body finds.
+    pub(crate) fn body_shape(&self, index: usize) -> Result<(u32, u32), MeteringError> {
+        let locals = *self.info.locals.get(index).ok_or_else(unplanned)?;
+        let height = *self.info.heights.get(index).ok_or_else(unplanned)?;
+        let reach = self.edits(index)?.iter().map(|edit| self.reach(edit));
+        Ok((locals, reach.fold(height, u32::max)))
+    }
+
+    /// Calls `run` on the operators of defined function `index` after the edits (exactly what
+    /// decoding the rewritten body gives), from its operators `input`: the input between the
+    /// edits and what each edit inserts, as runs in order.
+    ///
+    /// The translator's fusion of the limiter's code looks ahead from a `global.get` of the
+    /// height global through the charge that follows the check's `if`. The limiter's own code
+    /// is inserted as one run; but when the height global is the input's (no limiter
+    /// applied), such a sequence in the input may enclose a charge, and the body is passed as
+    /// one run.
+    pub(crate) fn walk_body<'b>(
         &self,
         index: usize,
-        input: Vec<Operator<'b>>,
-        out: &mut Vec<Operator<'b>>,
-    ) -> Result<(u32, u32), MeteringError> {
-        let locals = *self.info.locals.get(index).ok_or_else(unplanned)?;
-        let mut height = *self.info.heights.get(index).ok_or_else(unplanned)?;
+        input: &[Operator<'b>],
+        run: &mut dyn FnMut(&[Operator<'b>]),
+    ) -> Result<(), MeteringError> {
+        if !self.whole_bodies {
+            return self.walk_runs(index, input, run);
+        }
+        let mut all = Vec::with_capacity(input.len());
+        self.walk_runs(index, input, &mut |ops| all.extend_from_slice(ops))?;
+        run(&all);
+        Ok(())
+    }
+
+    /// [`Emitter::walk_body`] in runs.
+    fn walk_runs<'b>(
+        &self,
+        index: usize,
+        input: &[Operator<'b>],
+        run: &mut dyn FnMut(&[Operator<'b>]),
+    ) -> Result<(), MeteringError> {
         let mut inserted = Vec::new();
         let mut cursor = 0;
-        let total = input.len();
-        let mut input = input.into_iter();
-        out.clear();
-        out.reserve(total);
         for edit in self.edits(index)? {
             let at = edit.op as usize;
-            let copied = at.checked_sub(cursor).ok_or_else(unplanned)?;
-            out.extend(input.by_ref().take(copied));
-            cursor = at;
+            run(input.get(cursor..at).ok_or_else(unplanned)?);
+            inserted.clear();
             let (keep, _) = self.inserted(edit.kind, &mut inserted)?;
-            out.append(&mut inserted);
-            if edit.end > edit.start {
-                let original = input.next().ok_or_else(unplanned)?;
-                if keep {
-                    out.push(original);
-                }
-                cursor += 1;
-            }
-            height = height.max(self.reach(edit));
+            run(&inserted);
+            // An edit that replaces its operator consumes it; one that keeps it, or inserts
+            // before it, leaves it to come next.
+            let replaced = edit.end > edit.start && !keep;
+            cursor = at + usize::from(replaced);
         }
-        if cursor > total {
-            return Err(unplanned());
-        }
-        out.extend(input);
-        Ok((locals, height))
+        run(input.get(cursor..).ok_or_else(unplanned)?);
+        Ok(())
     }
 }
 

@@ -178,10 +178,15 @@ type Translated = (TranslatedFunc, Vec<Op>, Vec<u64>, Vec<(u32, u64)>);
 /// output for an input that its analysis validated, whose operators it knows without decoding
 /// the output. Never built from bytes of unknown origin.
 pub(crate) trait ValidatedBodies<'a>: Sync {
-    /// Fills `ops` with the operators of defined function `index` and returns its declared
-    /// locals and maximum operand-stack height as validation finds them; `None` if this
-    /// function is not known (it is then validated as usual).
-    fn body(&self, index: usize, ops: &mut Vec<Operator<'a>>) -> Option<(u32, u32)>;
+    /// The declared locals and maximum operand-stack height of defined function `index` as
+    /// validation finds them; `None` if this function is not known (it is then validated as
+    /// usual).
+    fn shape(&self, index: usize) -> Option<(u32, u32)>;
+
+    /// Calls `run` on the operators of known function `index`, in runs and in order, the same
+    /// runs every time; `false` if it cannot. A fusion of the translator that looks ahead
+    /// (see `FuncTranslator::run`) must find all of its operators in one run.
+    fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'a>])) -> bool;
 }
 
 /// Validates (unless `known` has them) and translates `bodies` (the defined functions in
@@ -197,7 +202,8 @@ fn translate_bodies<'a>(
                (i, (to_validate, body)): (usize, Body<'a>)| {
         let type_id = m.func_types[first + i];
         let known = known.and_then(|known| {
-            translator.translate_validated(m, type_id, |ops| known.body(i, ops), gas)
+            let walk = |run: &mut dyn FnMut(&[Operator<'a>])| known.walk(i, run);
+            translator.translate_validated(m, type_id, known.shape(i)?, walk, gas)
         });
         let f = match known {
             Some(f) => f?,

@@ -320,25 +320,39 @@ impl<'a> FuncTranslator<'a> {
         Ok((func, validator.into_allocations()))
     }
 
-    /// Translates one body of `module` (type engine id `type_id`) that was validated elsewhere:
-    /// `fill` puts its operators into the given (empty) buffer and returns its declared locals
-    /// and maximum operand-stack height as validation finds them, or `None` (then so does this).
+    /// Translates one body of `module` (type engine id `type_id`) that was validated elsewhere,
+    /// with `locals` declared locals and an operand stack reaching `max_height` as validation
+    /// finds them: `walk` calls its argument on the body's operators, in runs and in order, and
+    /// returns whether it could (the same runs every time). `None` if it could not (nothing
+    /// translated).
     pub fn translate_validated(
         &mut self,
         module: &ModuleInner,
         type_id: u32,
-        fill: impl FnOnce(&mut Vec<Operator<'a>>) -> Option<(u32, u32)>,
+        (locals, max_height): (u32, u32),
+        walk: impl Fn(&mut dyn FnMut(&[Operator<'a>])) -> bool,
         gas: &GasFusion,
     ) -> Option<Result<TranslatedFunc, CompileError>> {
         let params = module.engine.func_type(type_id).params().len() as u32;
         self.start_pass1();
-        let (locals, max_height) = fill(&mut self.ops)?;
-        let ops = std::mem::take(&mut self.ops);
-        for op in &ops {
-            self.record_const(op, params + locals, gas.charge_import);
+        let record = &mut |ops: &[Operator<'a>]| {
+            for op in ops {
+                self.record_const(op, params + locals, gas.charge_import);
+            }
+        };
+        if !walk(record) {
+            return None;
         }
-        self.ops = ops;
-        Some(self.translate_recorded(module, type_id, locals, max_height, gas))
+        let frame_size = match self.start_pass2(module, type_id, locals, max_height) {
+            Ok(size) => size,
+            Err(e) => return Some(Err(e)),
+        };
+        if !walk(&mut |ops| self.run(module, ops, gas)) {
+            return Some(Err(CompileError::Limit(
+                "a validated body could not be walked twice".to_string(),
+            )));
+        }
+        Some(Ok(self.finish_pass2(params, locals, frame_size)))
     }
 
     /// Empties what pass 1 records: the operators and the constant pool.
@@ -404,6 +418,24 @@ impl<'a> FuncTranslator<'a> {
         max_height: u32,
         gas: &GasFusion,
     ) -> Result<TranslatedFunc, CompileError> {
+        let frame_size = self.start_pass2(module, type_id, locals, max_height)?;
+        let ops = std::mem::take(&mut self.ops);
+        self.run(module, &ops, gas);
+        self.ops = ops;
+        let params = module.engine.func_type(type_id).params().len() as u32;
+        Ok(self.finish_pass2(params, locals, frame_size))
+    }
+
+    /// Lays out the frame of a body with `locals` declared locals whose operand stack reaches
+    /// `max_height`, its constants pooled (pass 1 done), and starts pass 2; returns the frame
+    /// size.
+    fn start_pass2(
+        &mut self,
+        module: &ModuleInner,
+        type_id: u32,
+        locals: u32,
+        max_height: u32,
+    ) -> Result<u32, CompileError> {
         let ty = module.engine.func_type(type_id);
         let params = ty.params().len() as u32;
         self.results = ty.results().len() as u32;
@@ -444,7 +476,12 @@ impl<'a> FuncTranslator<'a> {
             else_fixup: None,
             reachable_at_entry: true,
         });
-        let ops = std::mem::take(&mut self.ops);
+        Ok(frame_size)
+    }
+
+    /// Translates the run `ops` of the body's operators (pass 2); runs come in order, and the
+    /// fusions that look ahead find theirs within one run.
+    fn run(&mut self, module: &ModuleInner, ops: &[Operator<'_>], gas: &GasFusion) {
         let mut i = 0;
         while i < ops.len() {
             if let Some(n) = self.fuse_limiter(module, &ops[i..], gas) {
@@ -463,9 +500,13 @@ impl<'a> FuncTranslator<'a> {
             self.visit(module, &ops[i], gas);
             i += 1;
         }
-        self.ops = ops;
+    }
+
+    /// Ends pass 2 of a body with `params` parameters and `locals` declared locals in a frame
+    /// of `frame_size` slots.
+    fn finish_pass2(&mut self, params: u32, locals: u32, frame_size: u32) -> TranslatedFunc {
         self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
-        let func = TranslatedFunc {
+        TranslatedFunc {
             entry: 0,
             params,
             locals,
@@ -474,8 +515,7 @@ impl<'a> FuncTranslator<'a> {
             init_len: self.init_zeros + self.consts_read,
             frame_size,
             start: Start::Plain,
-        };
-        Ok(func)
+        }
     }
 
     // ----- The compile-time operand stack -----
