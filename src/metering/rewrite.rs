@@ -71,6 +71,9 @@ pub(crate) struct Emitter<'a> {
     /// Whether bodies are walked as one run (see [`Emitter::walk_body`]): no limiter applied,
     /// but the input has a height global of its own.
     whole_bodies: bool,
+    /// The encoded checked call of every function (by input index) that the limiter checks,
+    /// empty for the others: the same bytes at every call, encoded once.
+    checked_calls: Vec<Vec<u8>>,
 }
 
 /// Re-encodes a module with the limiter and gas metering in one pass.
@@ -148,17 +151,20 @@ impl<'a> Rewriter<'a> {
         let use_gas_type = u32::try_from(info.types.len()).map_err(|_| unplanned())?;
         let regions = region_costs(info, rules, plan, &mut limiter)?;
         let whole_bodies = limiter.is_none() && stack_height.is_some();
+        let mut emit = Emitter {
+            info,
+            limiter,
+            regions,
+            use_gas: info.func_imports,
+            helpers: Helper::numbered(first_helper, &needed),
+            whole_bodies,
+            checked_calls: Vec::new(),
+        };
+        emit.checked_calls = emit.encode_checked_calls()?;
         Ok(Rewriter {
             bytes,
             rules,
-            emit: Emitter {
-                info,
-                limiter,
-                regions,
-                use_gas: info.func_imports,
-                helpers: Helper::numbered(first_helper, &needed),
-                whole_bodies,
-            },
+            emit,
             use_gas_type,
             stack_height,
             thunks,
@@ -527,6 +533,15 @@ impl Emitter<'_> {
             }
             buf.extend_from_slice(code(cursor..edit.start)?);
             cursor = edit.end;
+            let checked = match edit.kind {
+                EditKind::Call { callee, .. } => self.checked_calls.get(callee as usize),
+                _ => None,
+            };
+            if let Some(call) = checked.filter(|call| !call.is_empty()) {
+                buf.extend_from_slice(call);
+                charges = charges.saturating_add(1);
+                continue;
+            }
             let (keep, n) = self.inserted(edit.kind, scratch)?;
             charges = charges.saturating_add(n);
             encode(scratch, &mut buf)?;
@@ -536,6 +551,21 @@ impl Emitter<'_> {
         }
         buf.extend_from_slice(code(cursor..range.end)?);
         Ok((buf, charges))
+    }
+
+    /// The encoded checked call of every function (see [`Emitter::checked_calls`]).
+    fn encode_checked_calls(&self) -> Result<Vec<Vec<u8>>, MeteringError> {
+        let mut ops = Vec::new();
+        let mut calls = Vec::new();
+        for func in 0..self.info.func_count() {
+            let mut bytes = Vec::new();
+            if self.limited(func).is_some() {
+                self.call(&mut ops, func)?;
+                encode(&mut ops, &mut bytes)?;
+            }
+            calls.push(bytes);
+        }
+        Ok(calls)
     }
 }
 
