@@ -543,8 +543,10 @@ fn compile_fuses_an_input_limiter_check_around_an_inserted_charge() {
     let bytes = wat::parse_str(
         r#"(module
              (global $height (mut i32) (i32.const 0))
-             (func $seven (result i32) (i32.const 7))
-             (func (export "main") (result i32)
+             (func $plus_seven (param i32) (result i32)
+               (i32.add (local.get 0) (i32.const 7)))
+             (func (export "main") (param i32) (result i32)
+               local.get 0
                global.get $height
                i32.const 1
                i32.add
@@ -555,7 +557,7 @@ fn compile_fuses_an_input_limiter_check_around_an_inserted_charge() {
                if
                  unreachable
                end
-               call $seven
+               call $plus_seven
                global.get $height
                i32.const 1
                i32.sub

@@ -72,8 +72,8 @@ pub(crate) struct Emitter<'a> {
     /// but the input has a height global of its own.
     whole_bodies: bool,
     /// The encoded checked call of every function (by input index) that the limiter checks,
-    /// empty for the others: the same bytes at every call, encoded once.
-    checked_calls: Vec<Vec<u8>>,
+    /// empty for the others, and the charges in it: the same at every call, encoded once.
+    checked_calls: Vec<(Vec<u8>, u32)>,
 }
 
 /// Re-encodes a module with the limiter and gas metering in one pass.
@@ -468,11 +468,12 @@ impl<'a> Emitter<'a> {
     /// decoding the rewritten body gives), from its operators `input`: the input between the
     /// edits and what each edit inserts, as runs in order.
     ///
-    /// The translator's fusion of the limiter's code looks ahead from a `global.get` of the
-    /// height global through the charge that follows the check's `if`. The limiter's own code
-    /// is inserted as one run; but when the height global is the input's (no limiter
-    /// applied), such a sequence in the input may enclose a charge, and the body is passed as
-    /// one run.
+    /// The translator's look-ahead fusions must each find their operators in one run: a charge
+    /// (`i64.const`, then the call of `useGas`) is always inserted as one run, and so is the
+    /// limiter's checked call. The fusion of the limiter's code looks ahead from a `global.get`
+    /// of the height global through the charge after the check's `if` to the call after its
+    /// `end`; when the height global is the input's (no limiter applied), such a sequence in
+    /// the input may enclose an inserted charge, and the body is passed as one run.
     pub(crate) fn walk_body<'b>(
         &self,
         index: usize,
@@ -505,6 +506,9 @@ impl<'a> Emitter<'a> {
             run(&inserted);
             // An edit that replaces its operator consumes it; one that keeps it, or inserts
             // before it, leaves it to come next.
+            if edit.end > edit.start && at >= input.len() {
+                return Err(unplanned());
+            }
             let replaced = edit.end > edit.start && !keep;
             cursor = at + usize::from(replaced);
         }
@@ -537,9 +541,9 @@ impl Emitter<'_> {
                 EditKind::Call { callee, .. } => self.checked_calls.get(callee as usize),
                 _ => None,
             };
-            if let Some(call) = checked.filter(|call| !call.is_empty()) {
+            if let Some((call, n)) = checked.filter(|(call, _)| !call.is_empty()) {
                 buf.extend_from_slice(call);
-                charges = charges.saturating_add(1);
+                charges = charges.saturating_add(*n);
                 continue;
             }
             let (keep, n) = self.inserted(edit.kind, scratch)?;
@@ -554,16 +558,20 @@ impl Emitter<'_> {
     }
 
     /// The encoded checked call of every function (see [`Emitter::checked_calls`]).
-    fn encode_checked_calls(&self) -> Result<Vec<Vec<u8>>, MeteringError> {
+    fn encode_checked_calls(&self) -> Result<Vec<(Vec<u8>, u32)>, MeteringError> {
         let mut ops = Vec::new();
         let mut calls = Vec::new();
+        if self.limiter.is_none() {
+            return Ok(calls);
+        }
         for func in 0..self.info.func_count() {
             let mut bytes = Vec::new();
+            let mut charges = 0;
             if self.limited(func).is_some() {
-                self.call(&mut ops, func)?;
+                charges = self.call(&mut ops, func)?;
                 encode(&mut ops, &mut bytes)?;
             }
-            calls.push(bytes);
+            calls.push((bytes, charges));
         }
         Ok(calls)
     }

@@ -184,8 +184,9 @@ pub(crate) trait ValidatedBodies<'a>: Sync {
     fn shape(&self, index: usize) -> Option<(u32, u32)>;
 
     /// Calls `run` on the operators of known function `index`, in runs and in order, the same
-    /// runs every time; `false` if it cannot. A fusion of the translator that looks ahead
-    /// (see `FuncTranslator::run`) must find all of its operators in one run.
+    /// runs every time; `false` if it cannot. Each fusion of the translator that looks ahead
+    /// (a charge, the limiter's code; see `FuncTranslator::run`) must find all of its
+    /// operators in one run.
     fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'a>])) -> bool;
 }
 

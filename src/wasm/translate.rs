@@ -323,8 +323,7 @@ impl<'a> FuncTranslator<'a> {
     /// Translates one body of `module` (type engine id `type_id`) that was validated elsewhere,
     /// with `locals` declared locals and an operand stack reaching `max_height` as validation
     /// finds them: `walk` calls its argument on the body's operators, in runs and in order, and
-    /// returns whether it could (the same runs every time). `None` if it could not (nothing
-    /// translated).
+    /// returns whether it could (the same runs every time). `None` if it could not.
     pub fn translate_validated(
         &mut self,
         module: &ModuleInner,
@@ -347,16 +346,17 @@ impl<'a> FuncTranslator<'a> {
             Ok(size) => size,
             Err(e) => return Some(Err(e)),
         };
+        // Never fails after the first walk did; if it did, the body is validated instead, which
+        // starts both passes afresh.
         if !walk(&mut |ops| self.run(module, ops, gas)) {
-            return Some(Err(CompileError::Limit(
-                "a validated body could not be walked twice".to_string(),
-            )));
+            return None;
         }
         Some(Ok(self.finish_pass2(params, locals, frame_size)))
     }
 
     /// Empties what pass 1 records: the operators and the constant pool.
     fn start_pass1(&mut self) {
+        self.fresh_amount = None;
         self.ops.clear();
         self.consts.clear();
         self.amounts.clear();
