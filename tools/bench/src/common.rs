@@ -92,8 +92,9 @@ pub fn value_string(ty: Ty, bits: u64) -> String {
 }
 
 /// How a contract run ended, as seen by a minimal host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Halt {
+    #[default]
     Running,
     Finish(Vec<u8>),
     Revert(Vec<u8>),

@@ -31,6 +31,9 @@ pub struct Measurement {
 
 pub const ENGINES: [&str; 6] = ["ewvm", "ewvm-metered", "wasmi", "wasm3", "wabt", "v8"];
 
+/// The least number of start-up repetitions per engine (unless `--quick`).
+pub const STARTUP_REPS: usize = 31;
+
 /// (module, export, args) at the benchmark sizes of tools/README.md.
 const KERNELS: [(&str, &str, &[u64]); 11] = [
     ("keccak", "keccak256_chain", &[1024, 5000]),
@@ -193,20 +196,26 @@ fn main() {
     let mut errors = 0;
     for w in &all {
         let mut reference: Option<String> = None;
+        // Start-up takes milliseconds: more repetitions cost little and steady its median.
+        let reps = if w.is_startup() && !o.quick {
+            o.reps.max(STARTUP_REPS)
+        } else {
+            o.reps
+        };
         for engine in ENGINES {
             if !o.engines.iter().any(|e| e == engine) {
                 continue;
             }
             eprint!("{:<28} {:<13} ", w.name, engine);
             let r = match engine {
-                "ewvm" => run_ewvm::run(&w.work, o.reps, false),
-                "ewvm-metered" => run_ewvm::run(&w.work, o.reps, true),
-                "wasmi" => run_wasmi::run(&w.work, o.reps),
-                "wasm3" => run_wasm3::run(&w.work, o.reps),
+                "ewvm" => run_ewvm::run(&w.work, reps, false),
+                "ewvm-metered" => run_ewvm::run(&w.work, reps, true),
+                "wasmi" => run_wasmi::run(&w.work, reps),
+                "wasm3" => run_wasm3::run(&w.work, reps),
                 "wabt" if !wabt => Err("wasm-interp not on PATH".into()),
                 "wabt" => run_wabt::run(&w.work, &w.name, o.wabt_reps),
                 "v8" if !v8 => Err("node not on PATH".into()),
-                "v8" => run_v8::run(&w.work, &w.name, o.reps),
+                "v8" => run_v8::run(&w.work, &w.name, reps),
                 _ => unreachable!(),
             };
             let r = r.and_then(|m| {

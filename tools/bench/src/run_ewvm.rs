@@ -74,12 +74,6 @@ pub struct Host {
     storage: std::collections::HashMap<[u8; 32], [u8; 32]>,
 }
 
-impl Default for Halt {
-    fn default() -> Self {
-        Halt::Running
-    }
-}
-
 #[derive(Debug)]
 struct Halted;
 impl std::fmt::Display for Halted {

@@ -86,14 +86,16 @@ pub fn run(work: &Work, name: &str, reps: usize) -> Result<Measurement, String> 
     }
     let v: serde_json::Value =
         serde_json::from_slice(&out.stdout).map_err(|e| format!("driver output: {e}"))?;
-    let mut m = Measurement::default();
-    m.times = v["times"]
-        .as_array()
-        .ok_or("no times")?
-        .iter()
-        .filter_map(|t| t.as_f64())
-        .collect();
-    m.result = v["result"].as_str().unwrap_or("").to_string();
+    let mut m = Measurement {
+        times: v["times"]
+            .as_array()
+            .ok_or("no times")?
+            .iter()
+            .filter_map(|t| t.as_f64())
+            .collect(),
+        result: v["result"].as_str().unwrap_or("").to_string(),
+        ..Measurement::default()
+    };
     if let Work::Startup { .. } = work {
         m.note = Some("new WebAssembly.Module + Instance (Liftoff)".into());
     }

@@ -89,7 +89,7 @@ fn ty(t: wasmparser::ValType) -> Result<Ty, String> {
     })
 }
 
-fn func_type<'a>(info: &'a Info, func: u32) -> &'a wasmparser::FuncType {
+fn func_type(info: &Info, func: u32) -> &wasmparser::FuncType {
     let n = info.imports.len() as u32;
     let t = if func < n {
         info.imports[func as usize].2
