@@ -112,7 +112,7 @@ mod tests;
 
 use crate::wasm::{Engine, Module, ValidatedBodies};
 use analyze::ModuleInfo;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmparser::{Operator, WasmFeatures};
 
 pub use error::{CompileMeteredError, MeteringError};
@@ -266,7 +266,10 @@ pub fn compile(
         });
     };
     let instrumented = instrumented(out, &info);
-    let known = Known { emitter, ops };
+    let known = Known {
+        emitter,
+        ops: ops.into_iter().map(Mutex::new).collect(),
+    };
     let fusion = instrumented.layout.fusion();
     let module = Module::new_validated(engine, &instrumented.bytes, &fusion, &known)?;
     Ok(Compiled {
@@ -279,8 +282,8 @@ pub fn compile(
 struct Known<'a> {
     /// What the edits insert.
     emitter: rewrite::Emitter<'a>,
-    /// The operators of every defined function of the input.
-    ops: Vec<Vec<Operator<'a>>>,
+    /// The operators of every defined function of the input, until its translation is done.
+    ops: Vec<Mutex<Vec<Operator<'a>>>>,
 }
 
 impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
@@ -289,10 +292,17 @@ impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
     }
 
     fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'x>])) -> bool {
-        let Some(input) = self.ops.get(index) else {
+        // Each body is translated by one thread: the lock is never contended nor poisoned.
+        let Some(Ok(input)) = self.ops.get(index).map(Mutex::lock) else {
             return false;
         };
-        self.emitter.walk_body(index, input, run).is_ok()
+        self.emitter.walk_body(index, &input, run).is_ok()
+    }
+
+    fn release(&self, index: usize) {
+        if let Some(Ok(mut input)) = self.ops.get(index).map(Mutex::lock) {
+            drop(std::mem::take(&mut *input));
+        }
     }
 }
 

@@ -188,6 +188,10 @@ pub(crate) trait ValidatedBodies<'a>: Sync {
     /// (a charge, the limiter's code; see `FuncTranslator::run`) must find all of its
     /// operators in one run.
     fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'a>])) -> bool;
+
+    /// Known function `index` is translated: what holds its operators may be freed (on the
+    /// translating thread, rather than all at the end).
+    fn release(&self, index: usize);
 }
 
 /// Validates (unless `known` has them) and translates `bodies` (the defined functions in
@@ -204,7 +208,9 @@ fn translate_bodies<'a>(
         let type_id = m.func_types[first + i];
         let known = known.and_then(|known| {
             let walk = |run: &mut dyn FnMut(&[Operator<'a>])| known.walk(i, run);
-            translator.translate_validated(m, type_id, known.shape(i)?, walk, gas)
+            let f = translator.translate_validated(m, type_id, known.shape(i)?, walk, gas);
+            known.release(i);
+            f
         });
         let f = match known {
             Some(f) => f?,
