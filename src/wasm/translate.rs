@@ -316,7 +316,12 @@ impl<'a> FuncTranslator<'a> {
             self.ops.push(op);
         }
         reader.finish()?;
-        let func = self.translate_recorded(module, type_id, locals, max_height, gas)?;
+        // Pass 2: translate the recorded operators.
+        let frame_size = self.start_pass2(module, type_id, locals, max_height)?;
+        let ops = std::mem::take(&mut self.ops);
+        self.run(module, &ops, gas);
+        self.ops = ops;
+        let func = self.finish_pass2(params, locals, frame_size);
         Ok((func, validator.into_allocations()))
     }
 
@@ -406,24 +411,6 @@ impl<'a> FuncTranslator<'a> {
             }
             _ => None,
         }
-    }
-
-    /// Translates the recorded operators of a body with `locals` declared locals whose operand
-    /// stack reaches `max_height` (pass 2, after the constants are pooled).
-    fn translate_recorded(
-        &mut self,
-        module: &ModuleInner,
-        type_id: u32,
-        locals: u32,
-        max_height: u32,
-        gas: &GasFusion,
-    ) -> Result<TranslatedFunc, CompileError> {
-        let frame_size = self.start_pass2(module, type_id, locals, max_height)?;
-        let ops = std::mem::take(&mut self.ops);
-        self.run(module, &ops, gas);
-        self.ops = ops;
-        let params = module.engine.func_type(type_id).params().len() as u32;
-        Ok(self.finish_pass2(params, locals, frame_size))
     }
 
     /// Lays out the frame of a body with `locals` declared locals whose operand stack reaches

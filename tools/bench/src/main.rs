@@ -31,8 +31,9 @@ pub struct Measurement {
 
 pub const ENGINES: [&str; 6] = ["ewvm", "ewvm-metered", "wasmi", "wasm3", "wabt", "v8"];
 
-/// The least number of start-up repetitions per engine (unless `--quick`).
-pub const STARTUP_REPS: usize = 31;
+/// The least number of start-up repetitions per engine (unless `--quick`): start-up takes
+/// milliseconds, so more repetitions cost little and steady its median.
+const STARTUP_REPS: usize = 31;
 
 /// (module, export, args) at the benchmark sizes of tools/README.md.
 const KERNELS: [(&str, &str, &[u64]); 11] = [
@@ -55,6 +56,7 @@ struct Options {
     engines: Vec<String>,
     reps: usize,
     wabt_reps: usize,
+    startup_reps: usize,
     out: PathBuf,
 }
 
@@ -65,6 +67,7 @@ fn options() -> Options {
         engines: ENGINES.iter().map(|s| s.to_string()).collect(),
         reps: 0,
         wabt_reps: 0,
+        startup_reps: 0,
         out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("results"),
     };
     let mut args = std::env::args().skip(1);
@@ -90,6 +93,11 @@ fn options() -> Options {
     if o.wabt_reps == 0 {
         o.wabt_reps = if o.quick { 1 } else { 3 };
     }
+    o.startup_reps = if o.quick {
+        o.reps
+    } else {
+        o.reps.max(STARTUP_REPS)
+    };
     o
 }
 
@@ -196,9 +204,8 @@ fn main() {
     let mut errors = 0;
     for w in &all {
         let mut reference: Option<String> = None;
-        // Start-up takes milliseconds: more repetitions cost little and steady its median.
-        let reps = if w.is_startup() && !o.quick {
-            o.reps.max(STARTUP_REPS)
+        let reps = if w.is_startup() {
+            o.startup_reps
         } else {
             o.reps
         };

@@ -106,11 +106,7 @@ pub fn markdown(
          expect noise of several percent.\n",
         o.reps,
         o.wabt_reps,
-        if o.quick {
-            o.reps
-        } else {
-            o.reps.max(crate::STARTUP_REPS)
-        },
+        o.startup_reps,
         if o.quick { ", `--quick`" } else { "" }
     );
     let _ = write!(s, "| workload |");
