@@ -4,6 +4,7 @@ use super::error::MeteringError;
 use super::helpers::{recognize_body, Helper, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
+use crate::wasm::decode::read_into;
 use crate::wasm::parallel::map_in_order;
 use wasmparser::{
     CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncToValidate, FuncType,
@@ -471,21 +472,26 @@ impl ModuleInfo {
                 .reserve((range.end - range.start) as usize / 2 + 16);
         }
         while !ops.eof() {
-            let (op, offset) = ops.read_with_offset()?;
+            let offset = ops.original_position();
+            if !keep_ops {
+                // Only the operator at hand is kept.
+                facts.ops.clear();
+            }
+            let op = read_into(&mut ops, &mut facts.ops)?;
             // The stack an edit at this operator reaches (see `Edit::height`): for a helper
             // call, one more than the operand height at the bottom of an unreachable frame.
-            let dynamic = HelperKind::for_op(&op);
+            let dynamic = HelperKind::for_op(op);
             let bottom = dynamic.is_some()
                 && fv
                     .get_control_frame(0)
                     .is_some_and(|f| f.unreachable && f.height == height as usize);
             let before = height;
-            fv.op(offset, &op)?;
+            fv.op(offset, op)?;
             height = fv.operand_stack_height();
             max_height = max_height.max(height);
-            if floats_forbidden && is_float_op(&op) {
+            if floats_forbidden && is_float_op(op) {
                 return Err(MeteringError::FloatInstruction {
-                    instruction: instruction_name(&op),
+                    instruction: instruction_name(op),
                     offset,
                 });
             }
@@ -493,10 +499,10 @@ impl ModuleInfo {
                 let cost = if matches!(op, Operator::Else | Operator::End) {
                     None
                 } else {
-                    let cost = rules.instruction_cost(&op);
+                    let cost = rules.instruction_cost(op);
                     if cost.is_none() {
                         return Err(MeteringError::ForbiddenInstruction {
-                            instruction: instruction_name(&op),
+                            instruction: instruction_name(op),
                             offset,
                         });
                     }
@@ -513,18 +519,15 @@ impl ModuleInfo {
                     height: edit_height,
                     after: height,
                 };
-                facts.plan.op(&op, at, cost);
+                facts.plan.op(op, at, cost);
             }
-            if let Operator::RefFunc { function_index } = op {
+            if let Operator::RefFunc { function_index } = *op {
                 facts.ref_funcs.push(function_index);
             }
             if let Some(kind) = dynamic {
                 if !facts.dynamic.contains(&kind) {
                     facts.dynamic.push(kind);
                 }
-            }
-            if keep_ops {
-                facts.ops.push(op);
             }
             op_index = op_index.saturating_add(1);
         }

@@ -110,6 +110,7 @@ mod stack_limit;
 #[cfg(test)]
 mod tests;
 
+use crate::wasm::decode::forget_all;
 use crate::wasm::{Engine, Module, ValidatedBodies};
 use analyze::ModuleInfo;
 use std::sync::{Arc, Mutex};
@@ -301,6 +302,7 @@ impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
 
     fn release(&self, index: usize) {
         if let Some(Ok(mut input)) = self.ops.get(index).map(Mutex::lock) {
+            forget_all(&mut input);
             drop(std::mem::take(&mut *input));
         }
     }

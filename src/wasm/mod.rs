@@ -20,6 +20,7 @@
 //! ```
 
 mod config;
+pub(crate) mod decode;
 mod error;
 mod exec;
 mod externals;

@@ -19,6 +19,7 @@ use wasmparser::{
     BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources,
 };
 
+use super::decode::read_into;
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
 use super::ir::{
@@ -307,18 +308,17 @@ impl<'a> FuncTranslator<'a> {
         let const_base = params + locals;
         let mut max_height = 0;
         let mut reader = body.get_operators_reader()?;
+        let mut ops = std::mem::take(&mut self.ops);
         while !reader.eof() {
             let offset = reader.original_position();
-            let op = reader.read()?;
-            validator.op(offset, &op)?;
+            let op = read_into(&mut reader, &mut ops)?;
+            validator.op(offset, op)?;
             max_height = max_height.max(validator.operand_stack_height());
-            self.record_const(&op, const_base, gas.charge_import);
-            self.ops.push(op);
+            self.record_const(op, const_base, gas.charge_import);
         }
         reader.finish()?;
         // Pass 2: translate the recorded operators.
         let frame_size = self.start_pass2(module, type_id, locals, max_height)?;
-        let ops = std::mem::take(&mut self.ops);
         self.run(module, &ops, gas);
         self.ops = ops;
         let func = self.finish_pass2(params, locals, frame_size);
