@@ -71,9 +71,20 @@ pub(crate) struct Emitter<'a> {
     /// Whether bodies are walked as one run (see [`Emitter::walk_body`]): no limiter applied,
     /// but the input has a height global of its own.
     whole_bodies: bool,
-    /// The encoded checked call of every function (by input index) that the limiter checks,
-    /// empty for the others, and the charges in it: the same at every call, encoded once.
-    checked_calls: Vec<(Vec<u8>, u32)>,
+    /// The checked call of every function (by input index) that the limiter checks, empty
+    /// for the others: the same at every call, built and encoded once.
+    checked_calls: Vec<CheckedCall>,
+}
+
+/// The limiter's checked call of one function.
+#[derive(Default)]
+struct CheckedCall {
+    /// Its operators.
+    ops: Vec<Operator<'static>>,
+    /// Their encoding.
+    bytes: Vec<u8>,
+    /// The charges among them.
+    charges: u32,
 }
 
 /// Re-encodes a module with the limiter and gas metering in one pass.
@@ -501,9 +512,18 @@ impl<'a> Emitter<'a> {
         for edit in self.edits(index)? {
             let at = edit.op as usize;
             run(input.get(cursor..at).ok_or_else(unplanned)?);
-            inserted.clear();
-            let (keep, _) = self.inserted(edit.kind, &mut inserted)?;
-            run(&inserted);
+            let keep = match self.checked_call(edit.kind) {
+                Some(call) => {
+                    run(&call.ops);
+                    false
+                }
+                None => {
+                    inserted.clear();
+                    let (keep, _) = self.inserted(edit.kind, &mut inserted)?;
+                    run(&inserted);
+                    keep
+                }
+            };
             // An edit that replaces its operator consumes it; one that keeps it, or inserts
             // before it, leaves it to come next.
             if edit.end > edit.start && at >= input.len() {
@@ -537,15 +557,12 @@ impl Emitter<'_> {
             }
             buf.extend_from_slice(code(cursor..edit.start)?);
             cursor = edit.end;
-            let checked = match edit.kind {
-                EditKind::Call { callee, .. } => self.checked_calls.get(callee as usize),
-                _ => None,
-            };
-            if let Some((call, n)) = checked.filter(|(call, _)| !call.is_empty()) {
-                buf.extend_from_slice(call);
-                charges = charges.saturating_add(*n);
+            if let Some(call) = self.checked_call(edit.kind) {
+                buf.extend_from_slice(&call.bytes);
+                charges = charges.saturating_add(call.charges);
                 continue;
             }
+            scratch.clear();
             let (keep, n) = self.inserted(edit.kind, scratch)?;
             charges = charges.saturating_add(n);
             encode(scratch, &mut buf)?;
@@ -557,29 +574,36 @@ impl Emitter<'_> {
         Ok((buf, charges))
     }
 
-    /// The encoded checked call of every function (see [`Emitter::checked_calls`]).
-    fn encode_checked_calls(&self) -> Result<Vec<(Vec<u8>, u32)>, MeteringError> {
-        let mut ops = Vec::new();
+    /// The checked call of every function (see [`Emitter::checked_calls`]).
+    fn encode_checked_calls(&self) -> Result<Vec<CheckedCall>, MeteringError> {
         let mut calls = Vec::new();
         if self.limiter.is_none() {
             return Ok(calls);
         }
         for func in 0..self.info.func_count() {
-            let mut bytes = Vec::new();
-            let mut charges = 0;
+            let mut call = CheckedCall::default();
             if self.limited(func).is_some() {
-                charges = self.call(&mut ops, func)?;
-                encode(&mut ops, &mut bytes)?;
+                call.charges = self.call(&mut call.ops, func)?;
+                encode(&call.ops, &mut call.bytes)?;
             }
-            calls.push((bytes, charges));
+            calls.push(call);
         }
         Ok(calls)
+    }
+
+    /// The checked call that edit `kind` inserts, if it is a call that the limiter checks.
+    fn checked_call(&self, kind: EditKind) -> Option<&CheckedCall> {
+        match kind {
+            EditKind::Call { callee, .. } => self.checked_calls.get(callee as usize),
+            _ => None,
+        }
+        .filter(|call| !call.ops.is_empty())
     }
 }
 
 /// Appends the encoding of `ops` to `buf`.
-fn encode(ops: &mut Vec<Operator<'static>>, buf: &mut Vec<u8>) -> Result<(), MeteringError> {
-    for op in ops.drain(..) {
+fn encode(ops: &[Operator<'static>], buf: &mut Vec<u8>) -> Result<(), MeteringError> {
+    for op in ops.iter().cloned() {
         // The instructions that edits insert, written directly; anything else through the
         // general re-encoder.
         let mut sink = InstructionSink::new(buf);
@@ -644,8 +668,9 @@ impl Rewriter<'_> {
         self.charges = self.charges.saturating_add(1 + charges);
         let mut thunk = wasm_encoder::Function::new([]);
         let mut code = Vec::new();
-        encode(&mut ops, &mut code)?;
+        encode(&ops, &mut code)?;
         thunk.raw(code);
+        ops.clear();
         self.scratch = ops;
         Ok(thunk)
     }

@@ -110,8 +110,8 @@ struct Ctrl {
     reachable_at_entry: bool,
 }
 
-/// A fast hasher for the constant pool's `u64` keys (SipHash showed in compile profiles; the map
-/// is only looked up, never iterated, so its order does not matter).
+/// A fast hasher for the translator's integer keys (SipHash showed in compile profiles; the maps
+/// are only looked up, never iterated, so their order does not matter).
 #[derive(Debug, Default)]
 struct ConstHasher(u64);
 
@@ -130,6 +130,10 @@ impl Hasher for ConstHasher {
     fn write_u64(&mut self, n: u64) {
         // Multiplicative (Fibonacci) hashing, as in FxHash.
         self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n.into());
     }
 }
 
@@ -169,6 +173,10 @@ pub(crate) struct FuncTranslator<'a> {
     /// a slot for each value not otherwise pooled (after the pool), so that frames are laid
     /// out as for the literal charges and the value stack runs out at the same call.
     amounts: Vec<u64>,
+    /// The parameter and result counts of the function types met so far, by engine id (the
+    /// engine's registry is behind a lock that all translating threads would share). A
+    /// translator serves the modules of one engine.
+    arities: HashMap<u32, (u32, u32), BuildHasherDefault<ConstHasher>>,
 }
 
 /// Whether `op` leaves an earlier constant charge open for a later one to merge into: it is
@@ -294,7 +302,7 @@ impl<'a> FuncTranslator<'a> {
         body: &FunctionBody<'a>,
         gas: &GasFusion,
     ) -> Result<(TranslatedFunc, FuncValidatorAllocations), CompileError> {
-        let params = module.engine.func_type(type_id).params().len() as u32;
+        let (params, _) = self.arity(module, type_id);
         let mut locals = 0u32;
         let mut locals_reader = body.get_locals_reader()?;
         for _ in 0..locals_reader.get_count() {
@@ -337,7 +345,7 @@ impl<'a> FuncTranslator<'a> {
         walk: impl Fn(&mut dyn FnMut(&[Operator<'a>])) -> bool,
         gas: &GasFusion,
     ) -> Option<Result<TranslatedFunc, CompileError>> {
-        let params = module.engine.func_type(type_id).params().len() as u32;
+        let (params, _) = self.arity(module, type_id);
         self.start_pass1();
         let record = &mut |ops: &[Operator<'a>]| {
             for op in ops {
@@ -423,9 +431,8 @@ impl<'a> FuncTranslator<'a> {
         locals: u32,
         max_height: u32,
     ) -> Result<u32, CompileError> {
-        let ty = module.engine.func_type(type_id);
-        let params = ty.params().len() as u32;
-        self.results = ty.results().len() as u32;
+        let (params, results) = self.arity(module, type_id);
+        self.results = results;
         let const_base = params + locals;
         self.amounts.sort_unstable();
         self.amounts.dedup();
@@ -855,14 +862,19 @@ impl<'a> FuncTranslator<'a> {
         depth as usize == self.ctrl.len() - 1
     }
 
-    fn block_arity(module: &ModuleInner, ty: BlockType) -> (u32, u32) {
+    /// The parameter and result counts of the function type with engine id `id`.
+    fn arity(&mut self, module: &ModuleInner, id: u32) -> (u32, u32) {
+        *self.arities.entry(id).or_insert_with(|| {
+            let ty = module.engine.func_type(id);
+            (ty.params().len() as u32, ty.results().len() as u32)
+        })
+    }
+
+    fn block_arity(&mut self, module: &ModuleInner, ty: BlockType) -> (u32, u32) {
         match ty {
             BlockType::Empty => (0, 0),
             BlockType::Type(_) => (0, 1),
-            BlockType::FuncType(idx) => {
-                let ft = module.engine.func_type(module.types[idx as usize]);
-                (ft.params().len() as u32, ft.results().len() as u32)
-            }
+            BlockType::FuncType(idx) => self.arity(module, module.types[idx as usize]),
         }
     }
 
@@ -920,10 +932,10 @@ impl<'a> FuncTranslator<'a> {
     }
 
     fn call(&mut self, module: &ModuleInner, type_id: u32, make: impl FnOnce(u32) -> Op) {
-        let ty = module.engine.func_type(type_id);
-        let base = self.pop_in_place(ty.params().len() as u32);
+        let (params, results) = self.arity(module, type_id);
+        let base = self.pop_in_place(params);
         self.emit(make(base));
-        for _ in ty.results() {
+        for _ in 0..results {
             self.push_temp();
         }
     }
@@ -1045,7 +1057,7 @@ impl<'a> FuncTranslator<'a> {
         // that the prologue does not touch), so that the check and the call are adjacent.
         if let Some(O::Call { function_index }) = body.get(len) {
             if let Some(&type_id) = module.func_types.get(*function_index as usize) {
-                let n = module.engine.func_type(type_id).params().len() as u32;
+                let (n, _) = self.arity(module, type_id);
                 if n <= self.height() {
                     self.materialize_top(n);
                 }
@@ -1067,15 +1079,15 @@ impl<'a> FuncTranslator<'a> {
         // Structured control keeps the control stack in step even in unreachable code.
         match *op {
             Operator::Block { blockty } => {
-                let (params, results) = Self::block_arity(module, blockty);
+                let (params, results) = self.block_arity(module, blockty);
                 return self.enter(CtrlKind::Block, params, results);
             }
             Operator::Loop { blockty } => {
-                let (params, results) = Self::block_arity(module, blockty);
+                let (params, results) = self.block_arity(module, blockty);
                 return self.enter(CtrlKind::Loop, params, results);
             }
             Operator::If { blockty } => {
-                let (params, results) = Self::block_arity(module, blockty);
+                let (params, results) = self.block_arity(module, blockty);
                 if !self.reachable {
                     return self.enter(CtrlKind::If, params, results);
                 }
@@ -1247,8 +1259,7 @@ impl<'a> FuncTranslator<'a> {
                 let index = self.pop_slot();
                 self.emit(Op::CallIndirect(type_id, table_index, index));
                 // The argument base follows as a pseudo-op, so no copies may come between.
-                let ty = module.engine.func_type(type_id);
-                let n = ty.params().len() as u32;
+                let (n, _) = self.arity(module, type_id);
                 let len = self.stack.len();
                 let clean = (len - n as usize..len).all(|h| self.stack[h] == Opd::Temp);
                 if !clean {
