@@ -20,7 +20,7 @@ use super::sections;
 use crate::wasm::parallel::map_in_order;
 use wasm_encoder::reencode::{utils, Error, Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    BlockType, CodeSection, ConstExpr, Elements, Encode, EntityType, FunctionSection,
+    BlockType, CodeSection, ConstExpr, DataSection, Elements, Encode, EntityType, FunctionSection,
     GlobalSection, GlobalType, ImportSection, InstructionSink, Module, SectionId, TypeSection,
     ValType,
 };
@@ -583,6 +583,10 @@ impl Emitter<'_> {
         for func in 0..self.info.func_count() {
             let mut call = CheckedCall::default();
             if self.limited(func).is_some() {
+                // Prologue, charge, `unreachable`, `end`, call, epilogue: 17 operators, each
+                // at most 10 bytes long.
+                call.ops.reserve_exact(17);
+                call.bytes.reserve_exact(170);
                 call.charges = self.call(&mut call.ops, func)?;
                 encode(&call.ops, &mut call.bytes)?;
             }
@@ -663,15 +667,18 @@ impl Rewriter<'_> {
         let mut ops = std::mem::take(&mut self.scratch);
         self.emit.charge(&mut ops, gas);
         ops.extend((0..params).map(|local_index| Operator::LocalGet { local_index }));
-        let charges = self.emit.call(&mut ops, func)?;
-        ops.push(Operator::End);
-        self.charges = self.charges.saturating_add(1 + charges);
-        let mut thunk = wasm_encoder::Function::new([]);
         let mut code = Vec::new();
         encode(&ops, &mut code)?;
-        thunk.raw(code);
         ops.clear();
         self.scratch = ops;
+        // A function with a thunk has a stack cost: its call is checked.
+        let call = self.emit.checked_calls.get(func as usize);
+        let call = call.filter(|c| !c.ops.is_empty()).ok_or_else(unplanned)?;
+        code.extend_from_slice(&call.bytes);
+        encode(&[Operator::End], &mut code)?;
+        self.charges = self.charges.saturating_add(1 + call.charges);
+        let mut thunk = wasm_encoder::Function::new([]);
+        thunk.raw(code);
         Ok(thunk)
     }
 
@@ -754,6 +761,19 @@ impl Reencode for Rewriter<'_> {
             }
             items => utils::element_items(self, items),
         }
+    }
+
+    fn parse_data(
+        &mut self,
+        data: &mut DataSection,
+        datum: wasmparser::Data<'_>,
+    ) -> Result<(), Error<MeteringError>> {
+        // Metering changes no index that a data segment holds (the limiter's global comes
+        // after the others): the segment is copied as it is.
+        let range = datum.range.start as usize..datum.range.end as usize;
+        let segment = self.bytes.get(range).ok_or_else(unplanned);
+        data.raw(segment.map_err(Error::UserError)?);
+        Ok(())
     }
 
     fn start_section(&mut self, start: u32) -> Result<u32, Error<MeteringError>> {
