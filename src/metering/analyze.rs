@@ -4,7 +4,7 @@ use super::error::MeteringError;
 use super::helpers::{recognize_body, Helper, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
-use crate::wasm::decode::read_into;
+use crate::wasm::decode::read_validated;
 use crate::wasm::parallel::map_in_order;
 use wasmparser::{
     CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncToValidate, FuncType,
@@ -477,17 +477,18 @@ impl ModuleInfo {
                 // Only the operator at hand is kept.
                 facts.ops.clear();
             }
-            let op = read_into(&mut ops, &mut facts.ops)?;
+            let op = read_validated(&mut ops, fv, &mut facts.ops)?;
+            let before = height;
+            height = fv.operand_stack_height();
             // The stack an edit at this operator reaches (see `Edit::height`): for a helper
             // call, one more than the operand height at the bottom of an unreachable frame.
+            // (An instruction with a helper neither enters nor leaves a frame, nor makes it
+            // unreachable: the innermost frame is the one it was validated in, unchanged.)
             let dynamic = HelperKind::for_op(op);
             let bottom = dynamic.is_some()
                 && fv
                     .get_control_frame(0)
-                    .is_some_and(|f| f.unreachable && f.height == height as usize);
-            let before = height;
-            fv.op(offset, op)?;
-            height = fv.operand_stack_height();
+                    .is_some_and(|f| f.unreachable && f.height == before as usize);
             max_height = max_height.max(height);
             if floats_forbidden && is_float_op(op) {
                 return Err(MeteringError::FloatInstruction {

@@ -19,7 +19,7 @@ use wasmparser::{
     BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources,
 };
 
-use super::decode::read_into;
+use super::decode::read_validated;
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
 use super::ir::{
@@ -318,9 +318,7 @@ impl<'a> FuncTranslator<'a> {
         let mut reader = body.get_operators_reader()?;
         let mut ops = std::mem::take(&mut self.ops);
         while !reader.eof() {
-            let offset = reader.original_position();
-            let op = read_into(&mut reader, &mut ops)?;
-            validator.op(offset, op)?;
+            let op = read_validated(&mut reader, &mut validator, &mut ops)?;
             max_height = max_height.max(validator.operand_stack_height());
             self.record_const(op, const_base, gas.charge_import);
         }
