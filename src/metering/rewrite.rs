@@ -582,15 +582,16 @@ impl Emitter<'_> {
         if self.limiter.is_none() {
             return Ok(calls);
         }
+        let (mut ops, mut bytes) = (Vec::new(), Vec::new());
         for func in 0..self.info.func_count() {
             let mut call = CheckedCall::default();
             if self.limited(func).is_some() {
-                // Prologue, charge, `unreachable`, `end`, call, epilogue: 17 operators, each
-                // at most 10 bytes long.
-                call.ops.reserve_exact(17);
-                call.bytes.reserve_exact(170);
-                call.charges = self.call(&mut call.ops, func)?;
-                encode(&call.ops, &mut call.bytes)?;
+                ops.clear();
+                bytes.clear();
+                call.charges = self.call(&mut ops, func)?;
+                encode(&ops, &mut bytes)?;
+                // Copies of exactly their length, built in buffers reused from call to call.
+                (call.ops, call.bytes) = (ops.to_vec(), bytes.to_vec());
             }
             calls.push(call);
         }
@@ -600,10 +601,15 @@ impl Emitter<'_> {
     /// The checked call that edit `kind` inserts, if it is a call that the limiter checks.
     fn checked_call(&self, kind: EditKind) -> Option<&CheckedCall> {
         match kind {
-            EditKind::Call { callee, .. } => self.checked_calls.get(callee as usize),
+            EditKind::Call { callee, .. } => self.checked_call_of(callee),
             _ => None,
         }
-        .filter(|call| !call.ops.is_empty())
+    }
+
+    /// The checked call of function `func` (an input index), if the limiter checks its calls.
+    fn checked_call_of(&self, func: u32) -> Option<&CheckedCall> {
+        let call = self.checked_calls.get(func as usize);
+        call.filter(|call| !call.ops.is_empty())
     }
 }
 
@@ -674,8 +680,7 @@ impl Rewriter<'_> {
         ops.clear();
         self.scratch = ops;
         // A function with a thunk has a stack cost: its call is checked.
-        let call = self.emit.checked_calls.get(func as usize);
-        let call = call.filter(|c| !c.ops.is_empty()).ok_or_else(unplanned)?;
+        let call = self.emit.checked_call_of(func).ok_or_else(unplanned)?;
         code.extend_from_slice(&call.bytes);
         encode(&[Operator::End], &mut code)?;
         self.charges = self.charges.saturating_add(1 + call.charges);

@@ -127,8 +127,10 @@ mod tests {
     fn a_truncated_operator_is_an_error() {
         let bytes = wat::parse_str("(module (func))").unwrap();
         let mut validator = Validator::new();
+        let mut bodies = 0;
         for payload in Parser::new(0).parse_all(&bytes) {
             if let ValidPayload::Func(func, _) = validator.payload(&payload.unwrap()).unwrap() {
+                bodies += 1;
                 let mut fv = func.into_validator(FuncValidatorAllocations::default());
                 let truncated = [0x00, 0x41]; // no locals, then i32.const without its immediate
                 let reader = wasmparser::BinaryReader::new(&truncated, 0);
@@ -139,5 +141,6 @@ mod tests {
                 assert!(ops.is_empty());
             }
         }
+        assert_eq!(bodies, 1);
     }
 }
