@@ -171,6 +171,19 @@ impl Plan {
         });
     }
 
+    /// Adds `cost` to the innermost open region.
+    #[inline(always)]
+    fn add_cost(&mut self, cost: u32) {
+        match self
+            .open
+            .last()
+            .and_then(|&region| self.regions.get_mut(region))
+        {
+            Some(total) => *total += u64::from(cost),
+            None => self.failed = true,
+        }
+    }
+
     /// Starts the plan of the next body, whose first operator is at `at`.
     fn start_body(&mut self, at: usize) {
         self.body_edits.push(self.edits.len());
@@ -204,9 +217,7 @@ impl Plan {
             self.failed = true;
             return;
         };
-        if let Some(total) = self.regions.get_mut(region) {
-            *total += u64::from(cost);
-        }
+        self.add_cost(cost);
         let kind = match *op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
                 self.open_region(end, next, after);
@@ -480,6 +491,26 @@ impl ModuleInfo {
             let op = read_validated(&mut ops, fv, &mut facts.ops)?;
             let before = height;
             height = fv.operand_stack_height();
+            max_height = max_height.max(height);
+            if floats_forbidden && is_float_op(op) {
+                return Err(MeteringError::FloatInstruction {
+                    instruction: instruction_name(op),
+                    offset,
+                });
+            }
+            let forbidden = || MeteringError::ForbiddenInstruction {
+                instruction: instruction_name(op),
+                offset,
+            };
+            if !is_planned(op) {
+                // Most operators only add their cost to the innermost region.
+                if let Some(rules) = rules {
+                    let cost = rules.instruction_cost(op).ok_or_else(forbidden)?;
+                    facts.plan.add_cost(cost);
+                }
+                op_index = op_index.saturating_add(1);
+                continue;
+            }
             // The stack an edit at this operator reaches (see `Edit::height`): for a helper
             // call, one more than the operand height at the bottom of an unreachable frame.
             // (An instruction with a helper neither enters nor leaves a frame, nor makes it
@@ -489,25 +520,10 @@ impl ModuleInfo {
                 && fv
                     .get_control_frame(0)
                     .is_some_and(|f| f.unreachable && f.height == before as usize);
-            max_height = max_height.max(height);
-            if floats_forbidden && is_float_op(op) {
-                return Err(MeteringError::FloatInstruction {
-                    instruction: instruction_name(op),
-                    offset,
-                });
-            }
             if let Some(rules) = rules {
-                let cost = if matches!(op, Operator::Else | Operator::End) {
-                    None
-                } else {
-                    let cost = rules.instruction_cost(op);
-                    if cost.is_none() {
-                        return Err(MeteringError::ForbiddenInstruction {
-                            instruction: instruction_name(op),
-                            offset,
-                        });
-                    }
-                    cost
+                let cost = match op {
+                    Operator::Else | Operator::End => None,
+                    _ => Some(rules.instruction_cost(op).ok_or_else(forbidden)?),
                 };
                 let edit_height = match op {
                     Operator::Call { .. } => before.max(height).saturating_add(2),
@@ -604,6 +620,21 @@ impl ModuleInfo {
 pub(crate) fn body_range(body: &FunctionBody<'_>) -> std::ops::Range<usize> {
     let range = body.range();
     range.start as usize..range.end as usize
+}
+
+/// Whether the plan does more with `op` than add its cost to a region: it opens or closes a
+/// region, or its instruction is edited.
+fn is_planned(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::End
+            | Operator::Else
+            | Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Call { .. }
+            | Operator::RefFunc { .. }
+    ) || HelperKind::for_op(op).is_some()
 }
 
 /// Whether `global` has the shape of the limiter's height global: mutable `i32`, `i32.const 0`.
