@@ -31,6 +31,12 @@ pub struct Measurement {
 
 pub const ENGINES: [&str; 6] = ["ewvm", "ewvm-metered", "wasmi", "wasm3", "wabt", "v8"];
 
+/// The engines that run in this process: they take their repetitions in this many rounds, one
+/// after the other in each, so that a change in the machine's load during the run falls on all
+/// of them alike (the others run all of theirs in the first round).
+pub const ROUNDS: usize = 3;
+const IN_PROCESS: [&str; 4] = ["ewvm", "ewvm-metered", "wasmi", "wasm3"];
+
 /// The least number of start-up repetitions per engine (unless `--quick`): start-up takes
 /// milliseconds, so more repetitions cost little and steady its median.
 const STARTUP_REPS: usize = 31;
@@ -209,22 +215,51 @@ fn main() {
         } else {
             o.reps
         };
-        for engine in ENGINES {
-            if !o.engines.iter().any(|e| e == engine) {
-                continue;
+        let mut measured: Vec<(&str, Result<Measurement, String>)> = ENGINES
+            .into_iter()
+            .filter(|engine| o.engines.iter().any(|e| e == engine))
+            .map(|engine| (engine, Ok(Measurement::default())))
+            .collect();
+        for round in 0..ROUNDS {
+            for (engine, slot) in &mut measured {
+                let n = if IN_PROCESS.contains(engine) {
+                    reps / ROUNDS + usize::from(round < reps % ROUNDS)
+                } else if round == 0 {
+                    reps
+                } else {
+                    0
+                };
+                if n == 0 || slot.is_err() {
+                    continue;
+                }
+                let r = match *engine {
+                    "ewvm" => run_ewvm::run(&w.work, n, false),
+                    "ewvm-metered" => run_ewvm::run(&w.work, n, true),
+                    "wasmi" => run_wasmi::run(&w.work, n),
+                    "wasm3" => run_wasm3::run(&w.work, n),
+                    "wabt" if !wabt => Err("wasm-interp not on PATH".into()),
+                    "wabt" => run_wabt::run(&w.work, &w.name, o.wabt_reps),
+                    "v8" if !v8 => Err("node not on PATH".into()),
+                    "v8" => run_v8::run(&w.work, &w.name, n),
+                    _ => unreachable!(),
+                };
+                *slot = match (std::mem::replace(slot, Ok(Measurement::default())), r) {
+                    (Ok(first), Ok(m)) if round > 0 && m.result != first.result => Err(format!(
+                        "WRONG RESULT {} in round {} (first round: {})",
+                        m.result,
+                        round + 1,
+                        first.result
+                    )),
+                    (Ok(mut all), Ok(m)) if round > 0 => {
+                        all.times.extend(m.times);
+                        Ok(all)
+                    }
+                    (_, r) => r,
+                };
             }
+        }
+        for (engine, r) in measured {
             eprint!("{:<28} {:<13} ", w.name, engine);
-            let r = match engine {
-                "ewvm" => run_ewvm::run(&w.work, reps, false),
-                "ewvm-metered" => run_ewvm::run(&w.work, reps, true),
-                "wasmi" => run_wasmi::run(&w.work, reps),
-                "wasm3" => run_wasm3::run(&w.work, reps),
-                "wabt" if !wabt => Err("wasm-interp not on PATH".into()),
-                "wabt" => run_wabt::run(&w.work, &w.name, o.wabt_reps),
-                "v8" if !v8 => Err("node not on PATH".into()),
-                "v8" => run_v8::run(&w.work, &w.name, reps),
-                _ => unreachable!(),
-            };
             let r = r.and_then(|m| {
                 if engine == "ewvm" || reference.is_none() {
                     reference.get_or_insert(m.result.clone());
