@@ -478,6 +478,70 @@ fn metering_reports_cost_overflows_and_forbidden_instructions() {
     ));
 }
 
+/// Rules that forbid every instruction whose text name is `name`.
+#[derive(Debug)]
+struct Forbidding(&'static str);
+
+impl CostRules for Forbidding {
+    fn instruction_cost(&self, op: &Operator<'_>) -> Option<u32> {
+        let forbidden = match self.0 {
+            "loop" => matches!(op, Operator::Loop { .. }),
+            "i32.add" => matches!(op, Operator::I32Add),
+            "call" => matches!(op, Operator::Call { .. }),
+            _ => false,
+        };
+        (!forbidden).then_some(1)
+    }
+}
+
+/// The module offset of the first operator of `bytes` for which `is` holds.
+fn offset_of(bytes: &[u8], is: impl Fn(&Operator<'_>) -> bool) -> u64 {
+    for payload in Parser::new(0).parse_all(bytes) {
+        if let Ok(Payload::CodeSectionEntry(body)) = payload {
+            let ops = body
+                .get_operators_reader()
+                .unwrap()
+                .into_iter_with_offsets();
+            for (op, offset) in ops.map(Result::unwrap) {
+                if is(&op) {
+                    return offset;
+                }
+            }
+        }
+    }
+    panic!("no such operator")
+}
+
+#[test]
+fn a_forbidden_instruction_is_reported_where_it_stands_whatever_its_kind() {
+    // `loop` and `call` open a region or are edited by the plan; `i32.add` only adds its cost.
+    let wat =
+        "(module (func $f (result i32) (loop (result i32) (i32.add (i32.const 1) (call $f)))))";
+    let bytes = wasm(wat);
+    let cases: [(&str, fn(&Operator<'_>) -> bool); 3] = [
+        ("loop", |op| matches!(op, Operator::Loop { .. })),
+        ("i32.add", |op| matches!(op, Operator::I32Add)),
+        ("call", |op| matches!(op, Operator::Call { .. })),
+    ];
+    for (name, is) in cases {
+        let config = Config::default().rules(Forbidding(name));
+        let want = offset_of(&bytes, is);
+        for error in [
+            inject(&bytes, &config).unwrap_err(),
+            match ewvm::metering::compile(&ewvm::wasm::Engine::default(), &bytes, &config) {
+                Err(ewvm::metering::CompileMeteredError::Metering(e)) => e,
+                other => panic!("{name}: expected a metering error, got {other:?}"),
+            },
+        ] {
+            assert!(
+                matches!(&error, MeteringError::ForbiddenInstruction { instruction, offset }
+                    if instruction == name && *offset == want),
+                "{name} at {want}: {error:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn metering_rules_are_pluggable() {
     let bytes = wasm("(module (func nop nop nop))");
