@@ -5,7 +5,7 @@ use std::time::Instant;
 use ewvm::ewasm::{execute_message, Env, Message, Metering, Settings, Status, Vm};
 use ewvm::metering::{self, PermissiveRules};
 use ewvm::state::{Account, WorldState};
-use ewvm::wasm::{Caller, Engine, HostModule, Linker, Module, Store, Trap, Val};
+use ewvm::wasm::{Caller, Engine, HostModule, Instance, Linker, Module, Store, Trap, Val};
 use primitive_types::H160;
 
 use crate::common::{contract_string, value_string, Halt, Ty, Work};
@@ -93,6 +93,13 @@ fn slice(mem: &[u8], ptr: i32, len: usize) -> Result<&[u8], Trap> {
         .ok_or_else(oob)
 }
 
+/// `module` instantiated in `store` with the minimal `ethereum` host granted.
+fn instantiate(store: &mut Store<Host>, module: &Module) -> Result<Instance, String> {
+    let mut linker = Linker::new();
+    linker.grant(stub_host()).map_err(|e| e.to_string())?;
+    linker.instantiate(store, module).map_err(|e| e.to_string())
+}
+
 fn stub_host() -> HostModule<Host> {
     let mut m = HostModule::new("ethereum");
     m.func_wrap("useGas", |mut c: Caller<'_, Host>, gas: i64| {
@@ -176,11 +183,7 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
             for _ in 0..reps {
                 // Metered code imports `ethereum.useGas` (fused: never actually called).
                 let mut store = Store::new(&engine, Host::default());
-                let mut linker = Linker::new();
-                linker.grant(stub_host()).map_err(|e| e.to_string())?;
-                let inst = linker
-                    .instantiate(&mut store, &module)
-                    .map_err(|e| e.to_string())?;
+                let inst = instantiate(&mut store, &module)?;
                 let f = inst.get_func(&store, func).ok_or("no export")?;
                 let mut out = vec![Val::I32(0); sig.results.len()];
                 let t = Instant::now();
@@ -214,11 +217,7 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
                 };
                 let mut store = Store::new(&engine, host);
                 store.set_gas(limit);
-                let mut linker = Linker::new();
-                linker.grant(stub_host()).map_err(|e| e.to_string())?;
-                let inst = linker
-                    .instantiate(&mut store, &module)
-                    .map_err(|e| e.to_string())?;
+                let inst = instantiate(&mut store, &module)?;
                 let main = inst.get_func(&store, "main").ok_or("no main")?;
                 let t = Instant::now();
                 let r = main.call(&mut store, &[], &mut []);
@@ -242,11 +241,7 @@ pub fn run(work: &Work, reps: usize, metered: bool) -> Result<Measurement, Strin
                     let t = Instant::now();
                     let module = compile(&engine, code, metered, *floats)?;
                     let mut store = Store::new(&engine, Host::default());
-                    let mut linker = Linker::new();
-                    linker.grant(stub_host()).map_err(|e| e.to_string())?;
-                    let inst = linker
-                        .instantiate(&mut store, &module)
-                        .map_err(|e| e.to_string())?;
+                    let inst = instantiate(&mut store, &module)?;
                     times.push(t.elapsed().as_secs_f64());
                     inst.get_func(&store, "main").ok_or("no main")?;
                 }
