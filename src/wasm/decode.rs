@@ -32,7 +32,8 @@ pub(crate) fn read_validated<'v, 'a, R: WasmModuleResources>(
 
 /// Empties `ops`, the operators of a *validated* body, without visiting each to drop it: no
 /// operator valid under this crate's features owns memory (those of exception handling and
-/// stack switching do), so nothing leaks, and the operators are not read from memory again.
+/// stack switching do, and a `select` with other than one type, which is never valid), so
+/// nothing leaks, and the operators are not read from memory again.
 pub(crate) fn forget_all(ops: &mut Vec<Operator<'_>>) {
     // SAFETY: a length of 0 is within the capacity, and leaking elements is safe.
     unsafe { ops.set_len(0) };

@@ -31,10 +31,12 @@ pub struct Measurement {
 
 pub const ENGINES: [&str; 6] = ["ewvm", "ewvm-metered", "wasmi", "wasm3", "wabt", "v8"];
 
-/// The engines that run in this process: they take their repetitions in this many rounds, one
+/// The rounds in which the in-process engines take their repetitions of a workload, one engine
 /// after the other in each, so that a change in the machine's load during the run falls on all
-/// of them alike (the others run all of theirs in the first round).
+/// of them alike.
 pub const ROUNDS: usize = 3;
+/// The engines that run in this process (the others run all their repetitions in the first
+/// round).
 const IN_PROCESS: [&str; 4] = ["ewvm", "ewvm-metered", "wasmi", "wasm3"];
 
 /// The least number of start-up repetitions per engine (unless `--quick`): start-up takes
@@ -193,6 +195,51 @@ fn workloads() -> Vec<Workload> {
     out
 }
 
+/// `n` repetitions of workload `w` on `engine` (`wabt` and `v8`: whether they are installed).
+fn run_engine(
+    engine: &str,
+    w: &Workload,
+    n: usize,
+    o: &Options,
+    wabt: bool,
+    v8: bool,
+) -> Result<Measurement, String> {
+    match engine {
+        "ewvm" => run_ewvm::run(&w.work, n, false),
+        "ewvm-metered" => run_ewvm::run(&w.work, n, true),
+        "wasmi" => run_wasmi::run(&w.work, n),
+        "wasm3" => run_wasm3::run(&w.work, n),
+        "wabt" if !wabt => Err("wasm-interp not on PATH".into()),
+        "wabt" => run_wabt::run(&w.work, &w.name, o.wabt_reps),
+        "v8" if !v8 => Err("node not on PATH".into()),
+        "v8" => run_v8::run(&w.work, &w.name, n),
+        _ => unreachable!(),
+    }
+}
+
+/// The measurement of rounds `0..=round` from that of the rounds before (`so_far`) and this
+/// one's: the times together, the first round's result, note and gas; an error if any round
+/// failed or computed another result.
+fn add_round(
+    so_far: Result<Measurement, String>,
+    this: Result<Measurement, String>,
+    round: usize,
+) -> Result<Measurement, String> {
+    match (so_far, this) {
+        (Ok(first), Ok(m)) if round > 0 && m.result != first.result => Err(format!(
+            "WRONG RESULT {} in round {} (first round: {})",
+            m.result,
+            round + 1,
+            first.result
+        )),
+        (Ok(mut all), Ok(m)) if round > 0 => {
+            all.times.extend(m.times);
+            Ok(all)
+        }
+        (_, this) => this,
+    }
+}
+
 fn main() {
     let o = options();
     let mut all = workloads();
@@ -232,30 +279,12 @@ fn main() {
                 if n == 0 || slot.is_err() {
                     continue;
                 }
-                let r = match *engine {
-                    "ewvm" => run_ewvm::run(&w.work, n, false),
-                    "ewvm-metered" => run_ewvm::run(&w.work, n, true),
-                    "wasmi" => run_wasmi::run(&w.work, n),
-                    "wasm3" => run_wasm3::run(&w.work, n),
-                    "wabt" if !wabt => Err("wasm-interp not on PATH".into()),
-                    "wabt" => run_wabt::run(&w.work, &w.name, o.wabt_reps),
-                    "v8" if !v8 => Err("node not on PATH".into()),
-                    "v8" => run_v8::run(&w.work, &w.name, n),
-                    _ => unreachable!(),
-                };
-                *slot = match (std::mem::replace(slot, Ok(Measurement::default())), r) {
-                    (Ok(first), Ok(m)) if round > 0 && m.result != first.result => Err(format!(
-                        "WRONG RESULT {} in round {} (first round: {})",
-                        m.result,
-                        round + 1,
-                        first.result
-                    )),
-                    (Ok(mut all), Ok(m)) if round > 0 => {
-                        all.times.extend(m.times);
-                        Ok(all)
-                    }
-                    (_, r) => r,
-                };
+                let r = run_engine(engine, w, n, &o, wabt, v8);
+                *slot = add_round(
+                    std::mem::replace(slot, Ok(Measurement::default())),
+                    r,
+                    round,
+                );
             }
         }
         for (engine, r) in measured {
