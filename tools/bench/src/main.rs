@@ -34,7 +34,7 @@ pub const ENGINES: [&str; 6] = ["ewvm", "ewvm-metered", "wasmi", "wasm3", "wabt"
 /// The rounds in which the in-process engines take their repetitions of a workload, one engine
 /// after the other in each, so that a change in the machine's load during the run falls on all
 /// of them alike.
-pub const ROUNDS: usize = 3;
+pub const ROUNDS: usize = 5;
 /// The engines that run in this process (the others run all their repetitions in the first
 /// round).
 const IN_PROCESS: [&str; 4] = ["ewvm", "ewvm-metered", "wasmi", "wasm3"];
