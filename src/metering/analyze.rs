@@ -6,6 +6,7 @@ use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
 use crate::wasm::decode::read_validated;
 use crate::wasm::parallel::map_in_order;
+use crate::wasm::Constant;
 use wasmparser::{
     CompositeInnerType, ConstExpr, ElementItems, ExternalKind, FuncToValidate, FuncType,
     FuncValidatorAllocations, FunctionBody, Operator, Payload, TypeRef, ValType, ValidPayload,
@@ -110,14 +111,26 @@ struct BodyFacts<'a> {
     height: u32,
     /// Module offsets of the body.
     range: std::ops::Range<usize>,
-    /// The body's operators (only when asked to keep them).
-    ops: Vec<Operator<'a>>,
+    /// The body's operators and constants (only when asked to keep them).
+    kept: KeptBody<'a>,
     /// The functions of its `ref.func`s.
     ref_funcs: Vec<u32>,
     /// The helper kinds its instructions need.
     dynamic: Vec<HelperKind>,
     /// The body as a recognised helper.
     helper: Option<Helper>,
+}
+
+/// What the analysis keeps of a body for the translator: its operators, and its constants so
+/// that the translator's first pass need not read the operators again.
+#[derive(Debug, Default)]
+pub(crate) struct KeptBody<'a> {
+    /// The operators.
+    pub ops: Vec<Operator<'a>>,
+    /// The indices of the constant operators in `ops`, ascending.
+    pub const_at: Vec<u32>,
+    /// Their constants, in the same order.
+    pub constants: Vec<Constant>,
 }
 
 /// Where an operator of a body is, and the operand heights around it.
@@ -259,7 +272,7 @@ impl ModuleInfo {
         bytes: &'a [u8],
         rules: Option<&dyn CostRules>,
         keep_ops: bool,
-    ) -> Result<(Self, Vec<Vec<Operator<'a>>>), MeteringError> {
+    ) -> Result<(Self, Vec<KeptBody<'a>>), MeteringError> {
         let mut info = Self::default();
         let floats_forbidden = rules.is_some_and(|r| !r.allows_floats());
         let mut validator = Validator::new_with_features(FEATURES);
@@ -300,14 +313,14 @@ impl ModuleInfo {
         Ok((info, ops))
     }
 
-    /// Adds what the walk over the next body found; returns its operators.
-    fn absorb<'a>(&mut self, facts: BodyFacts<'a>) -> Vec<Operator<'a>> {
+    /// Adds what the walk over the next body found; returns what it kept of the body.
+    fn absorb<'a>(&mut self, facts: BodyFacts<'a>) -> KeptBody<'a> {
         let BodyFacts {
             plan,
             locals,
             height,
             range,
-            ops,
+            kept,
             ref_funcs,
             dynamic,
             helper,
@@ -326,7 +339,7 @@ impl ModuleInfo {
             }
         }
         self.layout.helpers.extend(helper);
-        ops
+        kept
     }
 
     /// Records what one section says about index spaces and references.
@@ -479,6 +492,7 @@ impl ModuleInfo {
             // this is rarely exceeded and is not much more than needed.
             let range = body.range();
             facts
+                .kept
                 .ops
                 .reserve((range.end - range.start) as usize / 2 + 16);
         }
@@ -486,9 +500,9 @@ impl ModuleInfo {
             let offset = ops.original_position();
             if !keep_ops {
                 // Only the operator at hand is kept.
-                facts.ops.clear();
+                facts.kept.ops.clear();
             }
-            let op = read_validated(&mut ops, fv, &mut facts.ops)?;
+            let op = read_validated(&mut ops, fv, &mut facts.kept.ops)?;
             let before = height;
             height = fv.operand_stack_height();
             max_height = max_height.max(height);
@@ -507,6 +521,12 @@ impl ModuleInfo {
                 if let Some(rules) = rules {
                     let cost = rules.instruction_cost(op).ok_or_else(forbidden)?;
                     facts.plan.add_cost(cost);
+                }
+                if keep_ops {
+                    if let Some(constant) = Constant::of(op) {
+                        facts.kept.const_at.push(op_index);
+                        facts.kept.constants.push(constant);
+                    }
                 }
                 op_index = op_index.saturating_add(1);
                 continue;

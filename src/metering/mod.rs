@@ -18,10 +18,11 @@
 //!    the module after step 3, which equals the input when no function needed limiting.
 //!
 //! [`compile`] also compiles the output for the interpreter. When steps 3 and 4 ran as the
-//! one-pass rewrite, the analysis of step 1 kept every input operator and validator height, so
-//! the output's bodies are handed to the translator as operators with their maximum stack
-//! heights, exactly as decoding and validating them would give (only the output's sections are
-//! validated again). The output bytes never leave [`compile`] before this, so nothing from
+//! one-pass rewrite, the analysis of step 1 kept every input operator, the values of its
+//! constants and the validator's heights, so the output's bodies are handed to the translator as
+//! operators with their maximum stack heights, exactly as decoding and validating them would give
+//! (only the output's sections are validated again); the translator's first pass, which pools
+//! the constants, reads the kept values rather than the operators. The output bytes never leave [`compile`] before this, so nothing from
 //! outside can pass for validated code.
 //!
 //! # Decisions (issue 4; metering.md §3 and §5)
@@ -111,8 +112,8 @@ mod stack_limit;
 mod tests;
 
 use crate::wasm::decode::forget_all;
-use crate::wasm::{Engine, Module, ValidatedBodies};
-use analyze::ModuleInfo;
+use crate::wasm::{Engine, Module, Recorded, ValidatedBodies};
+use analyze::{KeptBody, ModuleInfo};
 use std::sync::{Arc, Mutex};
 use wasmparser::{Operator, WasmFeatures};
 
@@ -245,7 +246,7 @@ pub fn compile(
     config: &Config,
 ) -> Result<Compiled, CompileMeteredError> {
     let rules = &*config.rules;
-    let (info, ops) = ModuleInfo::analyze_keeping_ops(module_bytes, Some(rules), true)?;
+    let (info, kept) = ModuleInfo::analyze_keeping_ops(module_bytes, Some(rules), true)?;
     let rewritten = if info.imports_use_gas {
         None
     } else {
@@ -269,7 +270,7 @@ pub fn compile(
     let instrumented = instrumented(out, &info);
     let known = Known {
         emitter,
-        ops: ops.into_iter().map(Mutex::new).collect(),
+        kept: kept.into_iter().map(Mutex::new).collect(),
     };
     let fusion = instrumented.layout.fusion();
     let module = Module::new_validated(engine, &instrumented.bytes, &fusion, &known)?;
@@ -283,8 +284,9 @@ pub fn compile(
 struct Known<'a> {
     /// What the edits insert.
     emitter: rewrite::Emitter<'a>,
-    /// The operators of every defined function of the input, until its translation is done.
-    ops: Vec<Mutex<Vec<Operator<'a>>>>,
+    /// What the analysis kept of every defined function of the input, until its translation
+    /// is done.
+    kept: Vec<Mutex<KeptBody<'a>>>,
 }
 
 impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
@@ -292,18 +294,25 @@ impl<'a: 'x, 'x> ValidatedBodies<'x> for Known<'a> {
         self.emitter.body_shape(index).ok()
     }
 
-    fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'x>])) -> bool {
+    fn record(&self, index: usize, run: &mut dyn FnMut(Recorded<'_, 'x>)) -> bool {
         // Each body is translated by one thread: the lock is never contended nor poisoned.
-        let Some(Ok(input)) = self.ops.get(index).map(Mutex::lock) else {
+        let Some(Ok(kept)) = self.kept.get(index).map(Mutex::lock) else {
             return false;
         };
-        self.emitter.walk_body(index, &input, run).is_ok()
+        self.emitter.record_body(index, &kept, run).is_ok()
+    }
+
+    fn walk(&self, index: usize, run: &mut dyn FnMut(&[Operator<'x>])) -> bool {
+        let Some(Ok(kept)) = self.kept.get(index).map(Mutex::lock) else {
+            return false;
+        };
+        self.emitter.walk_body(index, &kept.ops, run).is_ok()
     }
 
     fn release(&self, index: usize) {
-        if let Some(Ok(mut input)) = self.ops.get(index).map(Mutex::lock) {
-            forget_all(&mut input);
-            drop(std::mem::take(&mut *input));
+        if let Some(Ok(mut kept)) = self.kept.get(index).map(Mutex::lock) {
+            forget_all(&mut kept.ops);
+            drop(std::mem::take(&mut *kept));
         }
     }
 }

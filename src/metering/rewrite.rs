@@ -12,11 +12,14 @@
 //! (a region whose cost overflows, an instruction of the limiter that the rules forbid) keep the
 //! offsets documented there.
 
-use super::analyze::{body_range, Edit, EditKind, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME};
+use super::analyze::{
+    body_range, Edit, EditKind, KeptBody, ModuleInfo, Plan, USE_GAS_MODULE, USE_GAS_NAME,
+};
 use super::error::MeteringError;
 use super::helpers::{Helper, HelperKind, Layout};
 use super::rules::CostRules;
 use super::sections;
+use crate::wasm::Recorded;
 use wasm_encoder::reencode::{utils, Error, Reencode, RoundtripReencoder};
 use wasm_encoder::{
     BlockType, CodeSection, ConstExpr, DataSection, Elements, Encode, EntityType, FunctionSection,
@@ -509,34 +512,83 @@ impl<'a> Emitter<'a> {
         input: &[Operator<'b>],
         run: &mut dyn FnMut(&[Operator<'b>]),
     ) -> Result<(), MeteringError> {
+        self.walk_parts(index, input.len(), &mut |part| match part {
+            Part::Input(range) => run(input.get(range).unwrap_or_default()),
+            Part::Inserted(ops) => run(ops),
+        })
+    }
+
+    /// Calls `run` on what the translator's first pass reads of defined function `index`
+    /// after the edits, from `kept`, what the analysis kept of its input: the constants of
+    /// the input between the edits (the edits never take a constant away) and what each edit
+    /// inserts, in order.
+    pub(crate) fn record_body<'b>(
+        &self,
+        index: usize,
+        kept: &KeptBody<'b>,
+        run: &mut dyn FnMut(Recorded<'_, 'b>),
+    ) -> Result<(), MeteringError> {
+        let mut done = 0;
+        self.walk_parts(index, kept.ops.len(), &mut |part| match part {
+            Part::Input(range) => {
+                let rest = kept.const_at.get(done..).unwrap_or_default();
+                let end = done + rest.partition_point(|&at| (at as usize) < range.end);
+                run(Recorded::Constants(
+                    kept.constants.get(done..end).unwrap_or_default(),
+                ));
+                done = end;
+            }
+            Part::Inserted(ops) => run(Recorded::Ops(ops)),
+        })
+    }
+
+    /// Calls `part` on the parts of defined function `index` after the edits, in order: the
+    /// ranges of its `len` input operators between the edits, and what each edit inserts.
+    fn walk_parts<'b>(
+        &self,
+        index: usize,
+        len: usize,
+        part: &mut dyn FnMut(Part<'_, 'b>),
+    ) -> Result<(), MeteringError> {
         let mut inserted = Vec::new();
         let mut cursor = 0;
         for edit in self.edits(index)? {
             let at = edit.op as usize;
-            run(input.get(cursor..at).ok_or_else(unplanned)?);
+            if at < cursor || at > len {
+                return Err(unplanned());
+            }
+            part(Part::Input(cursor..at));
             let keep = match self.checked_call(edit.kind) {
                 Some(call) => {
-                    run(&call.ops);
+                    part(Part::Inserted(&call.ops));
                     false
                 }
                 None => {
                     inserted.clear();
                     let (keep, _) = self.inserted(edit.kind, &mut inserted)?;
-                    run(&inserted);
+                    part(Part::Inserted(&inserted));
                     keep
                 }
             };
             // An edit that replaces its operator consumes it; one that keeps it, or inserts
             // before it, leaves it to come next.
-            if edit.end > edit.start && at >= input.len() {
+            if edit.end > edit.start && at >= len {
                 return Err(unplanned());
             }
             let replaced = edit.end > edit.start && !keep;
             cursor = at + usize::from(replaced);
         }
-        run(input.get(cursor..).ok_or_else(unplanned)?);
+        part(Part::Input(cursor..len));
         Ok(())
     }
+}
+
+/// A part of a body after the edits (see [`Emitter::walk_parts`]).
+enum Part<'r, 'b> {
+    /// A range of the input's operators.
+    Input(std::ops::Range<usize>),
+    /// What an edit inserts.
+    Inserted(&'r [Operator<'b>]),
 }
 
 impl Emitter<'_> {

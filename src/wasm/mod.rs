@@ -46,5 +46,6 @@ pub use linker::{HostModule, Linker};
 pub use module::Module;
 pub(crate) use module::ValidatedBodies;
 pub use store::{Store, PAGE_SIZE};
+pub(crate) use translate::{Constant, Recorded};
 pub use types::{ExternType, FuncType, GlobalType, Limits, MemoryType, TableType, ValType};
 pub use value::{ExternRef, Val};

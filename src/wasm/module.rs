@@ -15,7 +15,7 @@ use super::error::CompileError;
 use super::exec::{thread, Inst};
 use super::gas::GasFusion;
 use super::ir::{Op, RETURN_TARGET};
-use super::translate::{FuncTranslator, TranslatedFunc};
+use super::translate::{FuncTranslator, Recorded, TranslatedFunc};
 use super::types::{ExternType, GlobalType, Limits, MemoryType, TableType, ValType};
 
 /// The WebAssembly 2.0 feature set without SIMD: everything else is rejected by the validator
@@ -183,6 +183,10 @@ pub(crate) trait ValidatedBodies<'a>: Sync {
     /// usual).
     fn shape(&self, index: usize) -> Option<(u32, u32)>;
 
+    /// Calls `run` on what pass 1 of the translator reads of known function `index` (see
+    /// [`Recorded`]), in order; `false` if it cannot.
+    fn record(&self, index: usize, run: &mut dyn FnMut(Recorded<'_, 'a>)) -> bool;
+
     /// Calls `run` on the operators of known function `index`, in runs and in order, the same
     /// runs every time; `false` if it cannot. Each fusion of the translator that looks ahead
     /// (a charge, the limiter's code; see `FuncTranslator::run`) must find all of its
@@ -207,8 +211,10 @@ fn translate_bodies<'a>(
                (i, (to_validate, body)): (usize, Body<'a>)| {
         let type_id = m.func_types[first + i];
         let known = known.and_then(|known| {
+            let record = |run: &mut dyn FnMut(Recorded<'_, 'a>)| known.record(i, run);
             let walk = |run: &mut dyn FnMut(&[Operator<'a>])| known.walk(i, run);
-            let f = translator.translate_validated(m, type_id, known.shape(i)?, walk, gas);
+            let shape = known.shape(i)?;
+            let f = translator.translate_validated(m, type_id, shape, record, walk, gas);
             known.release(i);
             f
         });

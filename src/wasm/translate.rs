@@ -137,6 +137,42 @@ impl Hasher for ConstHasher {
     }
 }
 
+/// The value a constant operator pushes, as pass 1 pools it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Constant {
+    /// The value's bits, zero-extended to a slot.
+    value: u64,
+    /// Whether it is a non-negative `i64.const`: the amount of a fused charge when a call of
+    /// the charge import follows it.
+    amount: bool,
+}
+
+impl Constant {
+    /// The constant that `op` pushes, if it is a constant operator.
+    #[inline(always)]
+    pub(crate) fn of(op: &Operator<'_>) -> Option<Constant> {
+        let (value, amount) = match *op {
+            Operator::I32Const { value } => (value as u32 as u64, false),
+            Operator::I64Const { value } => (value as u64, value >= 0),
+            Operator::F32Const { value } => (value.bits() as u64, false),
+            Operator::F64Const { value } => (value.bits(), false),
+            Operator::RefNull { .. } => (0, false),
+            _ => return None,
+        };
+        Some(Constant { value, amount })
+    }
+}
+
+/// A run of what pass 1 reads of a body validated elsewhere, in order: operators, or only the
+/// constants of operators that it need not read (it pools nothing else of them). A call of the
+/// charge import must come in a run of operators right after its amount.
+pub(crate) enum Recorded<'r, 'a> {
+    /// Operators.
+    Ops(&'r [Operator<'a>]),
+    /// The constants of a run of operators, in order.
+    Constants(&'r [Constant]),
+}
+
 /// Translates function bodies, reusing its buffers from one function to the next.
 #[derive(Debug, Default)]
 pub(crate) struct FuncTranslator<'a> {
@@ -333,24 +369,34 @@ impl<'a> FuncTranslator<'a> {
 
     /// Translates one body of `module` (type engine id `type_id`) that was validated elsewhere,
     /// with `locals` declared locals and an operand stack reaching `max_height` as validation
-    /// finds them: `walk` calls its argument on the body's operators, in runs and in order, and
-    /// returns whether it could (the same runs every time). `None` if it could not.
+    /// finds them: `record` calls its argument on what pass 1 records of the body (see
+    /// [`Recorded`]) and `walk` on the body's operators, in runs and in order; each returns
+    /// whether it could (the same runs every time). `None` if they could not.
     pub fn translate_validated(
         &mut self,
         module: &ModuleInner,
         type_id: u32,
         (locals, max_height): (u32, u32),
+        record: impl Fn(&mut dyn FnMut(Recorded<'_, 'a>)) -> bool,
         walk: impl Fn(&mut dyn FnMut(&[Operator<'a>])) -> bool,
         gas: &GasFusion,
     ) -> Option<Result<TranslatedFunc, CompileError>> {
         let (params, _) = self.arity(module, type_id);
         self.start_pass1();
-        let record = &mut |ops: &[Operator<'a>]| {
-            for op in ops {
-                self.record_const(op, params + locals, gas.charge_import);
+        let const_base = params + locals;
+        let pass1 = &mut |part: Recorded<'_, 'a>| match part {
+            Recorded::Ops(ops) => {
+                for op in ops {
+                    self.record_const(op, const_base, gas.charge_import);
+                }
+            }
+            Recorded::Constants(constants) => {
+                for &constant in constants {
+                    self.record_value(constant, const_base);
+                }
             }
         };
-        if !walk(record) {
+        if !record(pass1) {
             return None;
         }
         let frame_size = match self.start_pass2(module, type_id, locals, max_height) {
@@ -379,28 +425,31 @@ impl<'a> FuncTranslator<'a> {
     /// import `charge_import`), which pass 2 takes as an immediate (see [`Self::fused_charge`]).
     #[inline(always)]
     fn record_const(&mut self, op: &Operator<'_>, const_base: u32, charge_import: Option<u32>) {
-        let fresh = self.fresh_amount.take();
-        let value = match *op {
-            Operator::I32Const { value } => value as u32 as u64,
-            Operator::I64Const { value } => value as u64,
-            Operator::F32Const { value } => value.bits() as u64,
-            Operator::F64Const { value } => value.bits(),
-            Operator::RefNull { .. } => 0,
+        match *op {
             Operator::Call { function_index } if charge_import == Some(function_index) => {
-                if let Some(amount) = fresh {
+                if let Some(amount) = self.fresh_amount.take() {
                     self.consts.pop();
                     self.const_slots.remove(&amount);
                     self.amounts.push(amount);
                 }
-                return;
             }
-            _ => return,
-        };
+            _ => match Constant::of(op) {
+                Some(constant) => self.record_value(constant, const_base),
+                None => self.fresh_amount = None,
+            },
+        }
+    }
+
+    /// Adds `constant` to the constant pool (slots from `const_base`) unless it is there.
+    #[inline(always)]
+    fn record_value(&mut self, constant: Constant, const_base: u32) {
+        self.fresh_amount = None;
         let next = const_base + self.consts.len() as u32;
+        let value = constant.value;
         if let std::collections::hash_map::Entry::Vacant(e) = self.const_slots.entry(value) {
             e.insert(next);
             self.consts.push(value);
-            if matches!(op, Operator::I64Const { value } if *value >= 0) {
+            if constant.amount {
                 self.fresh_amount = Some(value);
             }
         }
