@@ -22,8 +22,8 @@
 //! constants and the validator's heights, so the output's bodies are handed to the translator as
 //! operators with their maximum stack heights, exactly as decoding and validating them would give
 //! (only the output's sections are validated again); the translator's first pass, which pools
-//! the constants, reads the kept values rather than the operators. The output bytes never leave [`compile`] before this, so nothing from
-//! outside can pass for validated code.
+//! the constants, reads the kept values rather than the operators. The output bytes never leave
+//! [`compile`] before this, so nothing from outside can pass for validated code.
 //!
 //! # Decisions (issue 4; metering.md §3 and §5)
 //! - Default rules [`EwasmRules`] = sentinel-rs, the algorithm that ran with Hera on the Ewasm
