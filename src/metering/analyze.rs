@@ -4,7 +4,7 @@ use super::error::MeteringError;
 use super::helpers::{recognize_body, Helper, HelperKind, Layout};
 use super::rules::{instruction_name, is_float_op, is_float_type, CostRules};
 use super::FEATURES;
-use crate::wasm::decode::read_validated;
+use crate::wasm::decode::{forget_all, read_validated};
 use crate::wasm::parallel::map_in_order;
 use crate::wasm::Constant;
 use wasmparser::{
@@ -499,8 +499,8 @@ impl ModuleInfo {
         while !ops.eof() {
             let offset = ops.original_position();
             if !keep_ops {
-                // Only the operator at hand is kept.
-                facts.kept.ops.clear();
+                // Only the operator at hand is kept (the one before it validated).
+                forget_all(&mut facts.kept.ops);
             }
             let op = read_validated(&mut ops, fv, &mut facts.kept.ops)?;
             let before = height;

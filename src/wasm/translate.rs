@@ -19,7 +19,7 @@ use wasmparser::{
     BlockType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator, ValidatorResources,
 };
 
-use super::decode::read_validated;
+use super::decode::{forget_all, read_validated};
 use super::error::CompileError;
 use super::gas::{GasCharge, GasFusion};
 use super::ir::{
@@ -411,10 +411,11 @@ impl<'a> FuncTranslator<'a> {
         Some(Ok(self.finish_pass2(params, locals, frame_size)))
     }
 
-    /// Empties what pass 1 records: the operators and the constant pool.
+    /// Empties what pass 1 records: the operators (those of the last body translated, which
+    /// validated) and the constant pool.
     fn start_pass1(&mut self) {
         self.fresh_amount = None;
-        self.ops.clear();
+        forget_all(&mut self.ops);
         self.consts.clear();
         self.amounts.clear();
         self.const_slots.clear();
