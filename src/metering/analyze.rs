@@ -489,12 +489,13 @@ impl ModuleInfo {
         let mut op_index = 0u32;
         if keep_ops {
             // Code has fewer than one operator per two bytes but for runs of one-byte ones:
-            // this is rarely exceeded and is not much more than needed.
-            let range = body.range();
-            facts
-                .kept
-                .ops
-                .reserve((range.end - range.start) as usize / 2 + 16);
+            // this is rarely exceeded and is not much more than needed; constants are about
+            // one operator in seven.
+            let size = body.as_bytes().len();
+            let kept = &mut facts.kept;
+            kept.ops.reserve(size / 2 + 16);
+            kept.const_at.reserve(size / 16 + 4);
+            kept.constants.reserve(size / 16 + 4);
         }
         while !ops.eof() {
             let offset = ops.original_position();
