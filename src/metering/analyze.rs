@@ -488,9 +488,8 @@ impl ModuleInfo {
         }
         let mut op_index = 0u32;
         if keep_ops {
-            // Code has fewer than one operator per two bytes but for runs of one-byte ones:
-            // this is rarely exceeded and is not much more than needed; constants are about
-            // one operator in seven.
+            // Code has fewer than one operator per two bytes but for runs of one-byte ones, and
+            // about one constant per 16 bytes: rarely exceeded, and not much more than needed.
             let size = body.as_bytes().len();
             let kept = &mut facts.kept;
             kept.ops.reserve(size / 2 + 16);

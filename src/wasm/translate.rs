@@ -176,6 +176,8 @@ pub(crate) enum Recorded<'r, 'a> {
 /// Translates function bodies, reusing its buffers from one function to the next.
 #[derive(Debug, Default)]
 pub(crate) struct FuncTranslator<'a> {
+    /// The operators of the last body translated, which validated: a body that fails leaves
+    /// them in a local vector, dropped with it, so [`forget_all`] may empty this one.
     ops: Vec<Operator<'a>>,
     code: Vec<Op>,
     ctrl: Vec<Ctrl>,
@@ -411,8 +413,7 @@ impl<'a> FuncTranslator<'a> {
         Some(Ok(self.finish_pass2(params, locals, frame_size)))
     }
 
-    /// Empties what pass 1 records: the operators (those of the last body translated, which
-    /// validated) and the constant pool.
+    /// Empties what pass 1 records: the operators and the constant pool.
     fn start_pass1(&mut self) {
         self.fresh_amount = None;
         forget_all(&mut self.ops);
