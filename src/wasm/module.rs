@@ -399,13 +399,14 @@ impl Module {
                 .funcs
                 .get(i + 1)
                 .map_or(m.threaded.len(), |next| next.entry as usize);
-            let zeros = (f.locals - f.zeroed) as usize;
+            let zeros = (f.params + f.locals - f.zero_at - f.zeroed) as usize;
             let consts = &m.consts[f.init_start as usize + zeros..][..f.init_len as usize - zeros];
             out += &format!(
-                "func {} (params {}, locals {}, frame {}) consts {consts:?}\n",
+                "func {} (params {}, locals {}, zeroes {}, frame {}) consts {consts:?}\n",
                 m.num_imported_funcs as usize + i,
                 f.params,
                 f.locals,
+                f.params + f.locals - f.zero_at,
                 f.frame_size
             );
             for pc in f.entry as usize..end {

@@ -41,12 +41,15 @@ pub(crate) struct TranslatedFunc {
     pub params: u32,
     /// Number of declared (zero-initialised) locals beyond the parameters.
     pub locals: u32,
-    /// The declared locals that `init` does not cover, zeroed on entry: all of them when there
-    /// are more than [`POOLED_ZEROS`], none otherwise.
+    /// The first slot zeroed on entry: the first declared local that may be read before it
+    /// is written (the constants' first slot if there is none).
+    pub zero_at: u32,
+    /// The slots from `zero_at` that `init` does not cover, zeroed on entry: all the declared
+    /// locals from `zero_at` when there are more than [`POOLED_ZEROS`], none otherwise.
     pub zeroed: u32,
     /// Start of the function's frame initialiser in the module's pool: zeros for the declared
-    /// locals (unless `zeroed`), then the constants; it is copied to slot `params + zeroed`
-    /// (0 until the module places it).
+    /// locals from `zero_at` (unless `zeroed`), then the constants; it is copied to slot
+    /// `zero_at + zeroed` (0 until the module places it).
     pub init_start: u32,
     /// Length of the frame initialiser.
     pub init_len: u32,
@@ -197,6 +200,13 @@ pub(crate) struct FuncTranslator<'a> {
     last_result: Option<(usize, usize)>,
     /// Zeros for the declared locals at the start of the last function's frame initialiser.
     init_zeros: u32,
+    /// The parameters of the body being translated.
+    params: u32,
+    /// Whether each declared local of the body being translated was accessed yet.
+    accessed: Vec<bool>,
+    /// The first declared local (from 0) of the body being translated whose first access may
+    /// read its initial zero; the number of declared locals if none.
+    zero_from: u32,
     /// The position of the last label placed (a branch target), so that no fusion spans it.
     label_pc: u32,
     /// The last constant charge if every operator since it [`keeps_charge_open`]: a charge
@@ -483,6 +493,10 @@ impl<'a> FuncTranslator<'a> {
         let (params, results) = self.arity(module, type_id);
         self.results = results;
         let const_base = params + locals;
+        self.params = params;
+        self.accessed.clear();
+        self.accessed.resize(locals as usize, false);
+        self.zero_from = locals;
         self.amounts.sort_unstable();
         self.amounts.dedup();
         let slots = &self.const_slots;
@@ -548,12 +562,19 @@ impl<'a> FuncTranslator<'a> {
     /// Ends pass 2 of a body with `params` parameters and `locals` declared locals in a frame
     /// of `frame_size` slots.
     fn finish_pass2(&mut self, params: u32, locals: u32, frame_size: u32) -> TranslatedFunc {
-        self.init_zeros = if locals <= POOLED_ZEROS { locals } else { 0 };
+        let zero_at = params + self.zero_from;
+        let from_zero_at = locals - self.zero_from;
+        self.init_zeros = if from_zero_at <= POOLED_ZEROS {
+            from_zero_at
+        } else {
+            0
+        };
         TranslatedFunc {
             entry: 0,
             params,
             locals,
-            zeroed: locals - self.init_zeros,
+            zero_at,
+            zeroed: from_zero_at - self.init_zeros,
             init_start: 0,
             init_len: self.init_zeros + self.consts_read,
             frame_size,
@@ -1328,8 +1349,12 @@ impl<'a> FuncTranslator<'a> {
                 self.push_temp();
                 self.emit(Op::Select(R3 { dst, a: b, b: cond }));
             }
-            Operator::LocalGet { local_index } => self.stack.push(Opd::Local(local_index)),
+            Operator::LocalGet { local_index } => {
+                self.note_access(local_index, false);
+                self.stack.push(Opd::Local(local_index));
+            }
             Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                self.note_access(local_index, true);
                 let tee = matches!(op, Operator::LocalTee { .. });
                 self.set_local(local_index, tee);
             }
@@ -1423,6 +1448,29 @@ impl<'a> FuncTranslator<'a> {
 
     /// `local.set`/`local.tee`: writes the top value to `local`, retargeting the op that just
     /// computed it when possible.
+    /// Notes a reachable access of `local`, a write if `write`. Zeroing on entry covers the
+    /// declared locals from the first one that may be read before it is written. A local
+    /// whose first access is a write at the function's own level (not inside a block, loop or
+    /// `if`), in code the translator reaches, needs no zero: at that level code runs straight
+    /// through (its only label is the function's own, at its end, and every block before the
+    /// write has ended), so every later access, at any depth, runs after the write. Code the
+    /// translator does not reach is not translated, so its accesses never run.
+    #[inline(always)]
+    fn note_access(&mut self, local: u32, write: bool) {
+        let Some(declared) = local.checked_sub(self.params) else {
+            return;
+        };
+        let Some(accessed) = self.accessed.get_mut(declared as usize) else {
+            return;
+        };
+        if !*accessed {
+            *accessed = true;
+            if !write || self.ctrl.len() > 1 {
+                self.zero_from = self.zero_from.min(declared);
+            }
+        }
+    }
+
     fn set_local(&mut self, local: u32, tee: bool) {
         let top = self.stack.len() - 1;
         if self.stack[top] == Opd::Local(local) {

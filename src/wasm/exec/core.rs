@@ -142,17 +142,18 @@ impl Cx {
     }
 }
 
-/// Prepares a frame at `sp` for `f`: zeroes its declared locals and copies in its constants.
+/// Prepares a frame at `sp` for `f`: zeroes the declared locals that may be read before they
+/// are written and copies in its constants.
 ///
 /// # Safety
 /// `sp..sp + f.frame_size` must lie within the value stack, and `f`'s initialiser within `pool`.
 #[inline(always)]
 pub(super) unsafe fn init_frame(sp: *mut u64, f: &TranslatedFunc, pool: *const u64) {
-    let locals = sp.add(f.params as usize);
+    let zeros = sp.add(f.zero_at as usize);
     if f.zeroed > 0 {
-        std::ptr::write_bytes(locals, 0, f.zeroed as usize);
+        std::ptr::write_bytes(zeros, 0, f.zeroed as usize);
     }
-    let dst = locals.add(f.zeroed as usize);
+    let dst = zeros.add(f.zeroed as usize);
     let src = pool.add(f.init_start as usize);
     // The few slots of most initialisers two at a time, in straight-line code (a loop costs
     // more than the copy): a pool ends with a spare slot, and a frame has a slot past its
