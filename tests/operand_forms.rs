@@ -405,3 +405,132 @@ fn an_add_and_a_branch_fuse_only_without_a_label_between() {
     assert!(!labelled.contains("AddBr"), "{labelled}");
     assert!(labelled.contains("BrI32Eq"), "{labelled}");
 }
+
+/// A module whose `run` fills the frame slots with `dirty` values, then calls `probe` (with
+/// `locals` declared `i64` locals and body `body`) on its argument in the same slots.
+fn probe_module(locals: usize, body: &str) -> String {
+    let dirty: String = (1..=48)
+        .map(|i| format!("(local.set {i} (local.get 0))"))
+        .collect();
+    let declared = "i64 ".repeat(locals);
+    format!(
+        r#"(module
+          (func $dirty (param i64) (local {dirty_locals}) {dirty})
+          (func $probe (export "probe") (param $c i32) (result i64) (local {declared}) {body})
+          (func (export "run") (param i32) (result i64)
+            (call $dirty (i64.const -1))
+            (call $probe (local.get 0))))"#,
+        dirty_locals = "i64 ".repeat(48),
+    )
+}
+
+#[test]
+fn locals_read_before_written_read_zero_and_others_are_not_zeroed() {
+    let engine = Engine::default();
+    // (body, result for argument 0, result for argument 1, locals zeroed on entry); local 1 is
+    // the first declared one. Each body is tried with 4 locals (zeros copied with the
+    // constants) and 40 (zeroed with a fill), the probed ones near the end.
+    let cases = |n: usize| {
+        let (a, b) = (n - 2, n - 1); // two declared locals near the end
+        [
+            // Written only on one path, then read: needs its zero.
+            (
+                format!("(if (local.get $c) (then (local.set {a} (i64.const 7)))) (local.get {a})"),
+                0,
+                7,
+                n - a + 1,
+            ),
+            // Read, then written at the top level: needs its zero.
+            (
+                format!(
+                    "(local.set {b} (local.get {a})) (local.set {a} (i64.const 5))
+                     (i64.add (i64.mul (local.get {b}) (i64.const 100)) (local.get {a}))"
+                ),
+                5,
+                5,
+                n - a + 1,
+            ),
+            // First accessed in a loop that reads it before it writes it.
+            (
+                format!(
+                    "(loop $l (local.set {a} (i64.add (local.get {a}) (i64.const 1)))
+                       (br_if $l (i64.lt_u (local.get {a}) (i64.const 3))))
+                     (local.get {a})"
+                ),
+                3,
+                3,
+                n - a + 1,
+            ),
+            // Written at the top level first, and only then read, also in a block and a loop:
+            // no zeroing at all.
+            (
+                format!(
+                    "(local.set {a} (i64.extend_i32_u (local.get $c))) (local.set {b} (i64.const 9))
+                     (block (local.set {b} (i64.add (local.get {b}) (local.get {a}))))
+                     (loop $l (br_if $l (i64.eqz (local.get {b}))))
+                     (i64.add (local.get {a}) (local.get {b}))"
+                ),
+                9,
+                11,
+                0,
+            ),
+            // A write at the top level after the only path that reads it ended by a return.
+            (
+                format!(
+                    "(block (br_if 0 (local.get $c)) (return (local.get {a})))
+                     (local.set {a} (i64.const 4)) (local.get {a})"
+                ),
+                0,
+                4,
+                n - a + 1,
+            ),
+        ]
+    };
+    for n in [4, 40] {
+        for (body, for_0, for_1, zeroes) in cases(n) {
+            let module = Module::from_wat(&engine, probe_module(n, &body)).unwrap();
+            let code = module.disassemble();
+            let header = code
+                .lines()
+                .filter(|l| l.starts_with("func"))
+                .nth(1)
+                .unwrap();
+            let expected = format!("locals {n}, zeroes {zeroes},");
+            assert!(
+                header.contains(&expected),
+                "{expected} in {header}, body {body}"
+            );
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+            let run = instance.get_func(&store, "run").unwrap();
+            for (arg, expected) in [(0, for_0), (1, for_1)] {
+                let mut out = [Val::I64(0)];
+                run.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+                assert_eq!(out[0], Val::I64(expected), "n {n}, arg {arg}, body {body}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_store_never_sees_what_an_earlier_one_left_on_its_reused_value_stack() {
+    let engine = Engine::default();
+    // Local 30 is read before it is written, so it must read zero (it is zeroed on entry).
+    let body = "(if (local.get $c) (then (local.set 30 (i64.const 7)))) (local.get 30)";
+    let module = Module::from_wat(&engine, probe_module(40, body)).unwrap();
+    for round in 0..3 {
+        // The first store leaves -1 in the slots; the second, given its stack, reads zero.
+        let mut dirty = Store::new(&engine, ());
+        let instance = Linker::new().instantiate(&mut dirty, &module).unwrap();
+        let run = instance.get_func(&dirty, "run").unwrap();
+        let mut out = [Val::I64(0)];
+        run.call(&mut dirty, &[Val::I32(1)], &mut out).unwrap();
+        assert_eq!(out[0], Val::I64(7));
+        drop(dirty);
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new().instantiate(&mut store, &module).unwrap();
+        let probe = instance.get_func(&store, "probe").unwrap();
+        probe.call(&mut store, &[Val::I32(0)], &mut out).unwrap();
+        assert_eq!(out[0], Val::I64(0), "round {round}");
+    }
+}

@@ -63,7 +63,12 @@ struct TypeRegistry {
     types: Vec<Arc<FuncType>>,
 }
 
-/// A shared compilation and execution environment: the configuration and the type registry.
+/// Value stacks an engine keeps for its next stores (8 MiB each by default): as many as run at
+/// once on a machine with a few cores; more are freed.
+const POOLED_STACKS: usize = 8;
+
+/// A shared compilation and execution environment: the configuration, the type registry and
+/// the value stacks of dropped stores.
 #[derive(Debug, Clone, Default)]
 pub struct Engine {
     inner: Arc<EngineInner>,
@@ -73,6 +78,8 @@ pub struct Engine {
 struct EngineInner {
     config: Config,
     types: Mutex<TypeRegistry>,
+    /// Value stacks of `config.max_value_stack` slots that no store holds.
+    stacks: Mutex<Vec<Vec<u64>>>,
 }
 
 impl Engine {
@@ -82,6 +89,7 @@ impl Engine {
             inner: Arc::new(EngineInner {
                 config,
                 types: Mutex::default(),
+                stacks: Mutex::default(),
             }),
         }
     }
@@ -107,6 +115,30 @@ impl Engine {
     pub(crate) fn func_type(&self, id: u32) -> Arc<FuncType> {
         let reg = self.inner.types.lock().unwrap_or_else(|e| e.into_inner());
         reg.types[id as usize].clone()
+    }
+
+    /// A value stack of `max_value_stack` slots: one a dropped store left, or a new one of
+    /// zeros. Its contents are never read: every slot a frame reads was first written in that
+    /// frame (see [`crate::wasm::exec`]).
+    pub(crate) fn take_stack(&self) -> Vec<u64> {
+        let pooled = self
+            .inner
+            .stacks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        pooled.unwrap_or_else(|| vec![0; self.inner.config.max_value_stack as usize])
+    }
+
+    /// Keeps `stack`, which [`Engine::take_stack`] gave, for a next store (or frees it).
+    pub(crate) fn recycle_stack(&self, stack: Vec<u64>) {
+        if stack.len() != self.inner.config.max_value_stack as usize {
+            return;
+        }
+        let mut stacks = self.inner.stacks.lock().unwrap_or_else(|e| e.into_inner());
+        if stacks.len() < POOLED_STACKS {
+            stacks.push(stack);
+        }
     }
 
     /// Whether two handles refer to the same engine.

@@ -151,6 +151,19 @@ pub(crate) struct InstanceEntity {
     pub datas: Vec<Arc<[u8]>>,
 }
 
+/// A store's value stack (empty until its first call), given back to its engine's pool when
+/// the store is dropped.
+pub(crate) struct ValueStack {
+    pub(crate) slots: Vec<u64>,
+    engine: Engine,
+}
+
+impl Drop for ValueStack {
+    fn drop(&mut self) {
+        self.engine.recycle_stack(std::mem::take(&mut self.slots));
+    }
+}
+
 /// Holds all runtime entities and the host state `T`; every handle indexes into one store.
 pub struct Store<T> {
     pub(crate) engine: Engine,
@@ -162,8 +175,8 @@ pub struct Store<T> {
     pub(crate) tables: Vec<TableEntity>,
     pub(crate) globals: Vec<GlobalEntity>,
     pub(crate) instances: Vec<InstanceEntity>,
-    /// Value stack reused across calls (taken while a call runs).
-    pub(crate) stack: Vec<u64>,
+    /// Value stack reused across calls (taken while a call runs), from the engine's pool.
+    pub(crate) stack: ValueStack,
     /// Gas left for metered code and for host functions that charge gas.
     pub(crate) gas: u64,
 }
@@ -180,7 +193,10 @@ impl<T> Store<T> {
             tables: Vec::new(),
             globals: Vec::new(),
             instances: Vec::new(),
-            stack: Vec::new(),
+            stack: ValueStack {
+                slots: Vec::new(),
+                engine: engine.clone(),
+            },
             gas: u64::MAX,
         }
     }

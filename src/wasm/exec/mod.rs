@@ -6,6 +6,12 @@
 //! function's `frame_size`, and a frame is entered only after checking that it fits in the value
 //! stack (see [`core::Cx::enter`]); branch targets and `br_table` entries were resolved by the
 //! translator inside the same function, and every function body ends in a return or a trap.
+//!
+//! A frame reads only slots written in it first: its parameters by the caller, its declared
+//! locals by their zeroing on entry or by their first write (see the translator), its constants
+//! by its initialiser, and each temporary by the instruction that pushes it (validation orders
+//! every pop after its push). So what a value stack held before never shows, and stacks are
+//! reused from store to store without clearing (see [`super::Engine`]).
 
 mod cold;
 mod core;
@@ -50,9 +56,10 @@ pub(crate) fn call<T>(
             instance, index, ..
         } => (*instance, *index),
     };
-    let mut stack = std::mem::take(&mut store.stack);
+    // A call from a host function into Wasm while this store's stack is in use takes another.
+    let mut stack = std::mem::take(&mut store.stack.slots);
     if stack.is_empty() {
-        stack = vec![0; store.engine.config().max_value_stack as usize];
+        stack = store.engine.take_stack();
     }
     let outcome = if args.len() > stack.len() {
         Err(TrapCode::CallStackExhausted.into())
@@ -68,7 +75,8 @@ pub(crate) fn call<T>(
             *out = Val::from_slot(*ty, *slot);
         }
     }
-    store.stack = stack;
+    let nested = std::mem::replace(&mut store.stack.slots, stack);
+    store.engine.recycle_stack(nested);
     outcome
 }
 
