@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ewvm::ewasm::{execute_message, Env, Message, Metering, Settings, TxContext, Vm};
 use ewvm::state::{create_address, keccak256};
@@ -86,9 +87,12 @@ fn padded_key(text: &str) -> String {
 }
 
 fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    // Tests run in parallel and may write equal contents: each file gets a name of its own, so
+    // that no test's CLI reads a file that another test is rewriting.
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("ewvm-call-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
+    let path = dir.join(format!("{}-{name}", NEXT.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&path, contents).unwrap();
     path
 }

@@ -138,6 +138,9 @@ pub(crate) struct ModuleInner {
     /// The parts of every merged charge, `(pc, amount)` in code order (see
     /// `FuncTranslator::charge_parts`).
     pub charge_parts: Vec<(u32, u64)>,
+    /// The stack limiter's height global, whose `StackEnter` and `StackLeave` the code has
+    /// (see [`GasFusion::stack_height`]).
+    pub stack_height: Option<u32>,
 }
 
 /// A validated and translated module: compile once, instantiate many times.
@@ -330,6 +333,7 @@ impl Module {
             threaded: Vec::new(),
             consts: Vec::new(),
             charge_parts: Vec::new(),
+            stack_height: gas.stack_height,
         };
         let mut bodies = Vec::new();
         let mut parser = Parser::new(0);

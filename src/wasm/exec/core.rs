@@ -96,6 +96,9 @@ pub(super) struct Cx {
     pub(super) code: *const Inst,
     pub(super) consts: *const u64,
     pub(super) globals: GlobalsView,
+    /// The value of the current instance's stack-height global, which its `StackEnter` and
+    /// `StackLeave` name (null if its module has none).
+    pub(super) height: *mut u64,
     /// The current instance's table 0 and the store's function heads, for `call_indirect`.
     pub(super) table: TableView,
     pub(super) heads: *const FuncHead,
@@ -406,8 +409,9 @@ macro_rules! prefix {
 /// The stack limiter's epilogue: lowers the height global `g` by `cost` (wrapping, as `i32.sub`).
 #[inline(always)]
 fn stack_leave(cx: &mut Cx, g: u32, cost: u32) {
-    cx.globals
-        .set(g, (cx.globals.get(g) as u32).wrapping_sub(cost) as u64);
+    debug_assert_eq!(cx.height, cx.globals.cell(g));
+    // SAFETY: a module's `StackLeave` names its height global, whose cell `height` is.
+    unsafe { *cx.height = (*cx.height as u32).wrapping_sub(cost) as u64 };
 }
 
 /// The instantiation of the accumulator-generic handler `$f` for the flags of `$op`, with the
@@ -1075,8 +1079,10 @@ unsafe fn stack_enter<const CALL: bool, const CHARGED: bool>(
     let Op::StackEnter(check) = (*ip).op else {
         std::hint::unreachable_unchecked()
     };
-    let height = (cx.globals.get(check.global) as u32).wrapping_add(check.cost);
-    cx.globals.set(check.global, height as u64);
+    debug_assert_eq!(cx.height, cx.globals.cell(check.global));
+    // SAFETY: a module's `StackEnter` names its height global, whose cell `height` is.
+    let height = (*cx.height as u32).wrapping_add(check.cost);
+    *cx.height = height as u64;
     if height > check.limit {
         dispatch!(ip.add(1), sp, mem, cx, acc, facc)
     }

@@ -100,6 +100,7 @@ fn run<T>(
         code: std::ptr::null(),
         consts: std::ptr::null(),
         globals: GlobalsView::of(store, instance),
+        height: std::ptr::null_mut(),
         table: TableView::of(store, instance),
         heads: store.heads.as_ptr(),
         frames: Vec::with_capacity(max_depth.min(256)),
@@ -132,6 +133,11 @@ impl Cx {
     fn refresh_views<T>(&mut self, store: &mut Store<T>, mem_idx: usize) {
         self.mem = MemView::of(store.memories.get_mut(mem_idx).map(|m| &mut m.data));
         self.globals = GlobalsView::of(store, self.instance);
+        let stack_height = store.instances[self.instance as usize]
+            .module
+            .inner
+            .stack_height;
+        self.height = stack_height.map_or(std::ptr::null_mut(), |g| self.globals.cell(g));
         self.table = TableView::of(store, self.instance);
         self.heads = store.heads.as_ptr();
     }

@@ -124,6 +124,13 @@ impl GlobalsView {
         unsafe { (*self.entities.add(*self.index.add(i as usize) as usize)).value }
     }
 
+    /// The value cell of global `i`, valid as long as the view.
+    #[inline(always)]
+    pub(super) fn cell(self, i: u32) -> *mut u64 {
+        // SAFETY: as in `get`.
+        unsafe { &raw mut (*self.entities.add(*self.index.add(i as usize) as usize)).value }
+    }
+
     /// Sets global `i`.
     #[inline(always)]
     pub(super) fn set(self, i: u32, value: u64) {
