@@ -130,7 +130,8 @@ impl Engine {
         pooled.unwrap_or_else(|| vec![0; self.inner.config.max_value_stack as usize])
     }
 
-    /// Keeps `stack`, which [`Engine::take_stack`] gave, for a next store (or frees it).
+    /// Keeps `stack`, which [`Engine::take_stack`] gave, for a next store (or frees it); a
+    /// store that never ran gives back an empty one, which is dropped.
     pub(crate) fn recycle_stack(&self, stack: Vec<u64>) {
         if stack.len() != self.inner.config.max_value_stack as usize {
             return;

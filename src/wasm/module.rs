@@ -403,14 +403,17 @@ impl Module {
                 .funcs
                 .get(i + 1)
                 .map_or(m.threaded.len(), |next| next.entry as usize);
-            let zeros = (f.params + f.locals - f.zero_at - f.zeroed) as usize;
-            let consts = &m.consts[f.init_start as usize + zeros..][..f.init_len as usize - zeros];
+            let zeroes = f.params + f.locals - f.zero_at;
+            // The zeros that the initialiser copies, before the constants.
+            let copied = (zeroes - f.zeroed) as usize;
+            let consts =
+                &m.consts[f.init_start as usize + copied..][..f.init_len as usize - copied];
             out += &format!(
                 "func {} (params {}, locals {}, zeroes {}, frame {}) consts {consts:?}\n",
                 m.num_imported_funcs as usize + i,
                 f.params,
                 f.locals,
-                f.params + f.locals - f.zero_at,
+                zeroes,
                 f.frame_size
             );
             for pc in f.entry as usize..end {

@@ -200,8 +200,6 @@ pub(crate) struct FuncTranslator<'a> {
     last_result: Option<(usize, usize)>,
     /// Zeros for the declared locals at the start of the last function's frame initialiser.
     init_zeros: u32,
-    /// The parameters of the body being translated.
-    params: u32,
     /// Whether each declared local of the body being translated was accessed yet.
     accessed: Vec<bool>,
     /// The first declared local (from 0) of the body being translated whose first access may
@@ -493,7 +491,6 @@ impl<'a> FuncTranslator<'a> {
         let (params, results) = self.arity(module, type_id);
         self.results = results;
         let const_base = params + locals;
-        self.params = params;
         self.accessed.clear();
         self.accessed.resize(locals as usize, false);
         self.zero_from = locals;
@@ -1446,8 +1443,6 @@ impl<'a> FuncTranslator<'a> {
         self.stack.push(Opd::Const(slot, imm));
     }
 
-    /// `local.set`/`local.tee`: writes the top value to `local`, retargeting the op that just
-    /// computed it when possible.
     /// Notes a reachable access of `local`, a write if `write`. Zeroing on entry covers the
     /// declared locals from the first one that may be read before it is written. A local
     /// whose first access is a write at the function's own level (not inside a block, loop or
@@ -1457,7 +1452,8 @@ impl<'a> FuncTranslator<'a> {
     /// translator does not reach is not translated, so its accesses never run.
     #[inline(always)]
     fn note_access(&mut self, local: u32, write: bool) {
-        let Some(declared) = local.checked_sub(self.params) else {
+        let params = self.const_base - self.accessed.len() as u32;
+        let Some(declared) = local.checked_sub(params) else {
             return;
         };
         let Some(accessed) = self.accessed.get_mut(declared as usize) else {
@@ -1471,6 +1467,8 @@ impl<'a> FuncTranslator<'a> {
         }
     }
 
+    /// `local.set`/`local.tee`: writes the top value to `local`, retargeting the op that just
+    /// computed it when possible.
     fn set_local(&mut self, local: u32, tee: bool) {
         let top = self.stack.len() - 1;
         if self.stack[top] == Opd::Local(local) {
